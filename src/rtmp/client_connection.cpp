@@ -1,0 +1,378 @@
+#include "rtmp/client_connection.hpp"
+
+#include <utility>
+
+namespace rtmp {
+
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+std::string describe(const commands::StatusInfo& s) {
+  if (s.description.empty()) return s.code;
+  return s.code + ": " + s.description;
+}
+
+}  // namespace
+
+const char* phase_name(ClientPhase phase) {
+  switch (phase) {
+    case ClientPhase::kIdle: return "idle";
+    case ClientPhase::kHandshaking: return "handshaking";
+    case ClientPhase::kConnectingApp: return "connecting-app";
+    case ClientPhase::kCreatingStream: return "creating-stream";
+    case ClientPhase::kStartingStream: return "starting-stream";
+    case ClientPhase::kStreaming: return "streaming";
+    case ClientPhase::kClosing: return "closing";
+    case ClientPhase::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+ClientConnection::ClientConnection(ClientConfig config, ByteView random, uint32_t epoch)
+    : config_(std::move(config)), handshake_(random, epoch), reader_(config_.limits) {}
+
+ClientConnection::~ClientConnection() = default;
+
+void ClientConnection::start() {
+  if (phase_ != ClientPhase::kIdle) return;
+  handshake_.start(out_);
+  set_phase(ClientPhase::kHandshaking);
+}
+
+void ClientConnection::consume_output(size_t n) {
+  out_pos_ += n;
+  counters_.bytes_out += n;
+  if (out_pos_ >= out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+  } else if (out_pos_ > 65536 && out_pos_ * 2 > out_.size()) {
+    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_pos_));
+    out_pos_ = 0;
+  }
+}
+
+void ClientConnection::set_phase(ClientPhase phase) {
+  if (phase_ == phase) return;
+  phase_ = phase;
+  ClientEvent ev;
+  ev.kind = ClientEvent::Kind::kPhaseChanged;
+  ev.phase = phase;
+  events_.push_back(std::move(ev));
+}
+
+void ClientConnection::fail(ClientErrorKind kind, std::string message, std::string code) {
+  if (phase_ == ClientPhase::kFailed) return;
+  error_ = ClientError{kind, std::move(message), std::move(code)};
+  set_phase(ClientPhase::kFailed);
+  emit(ClientEvent::Kind::kError);
+}
+
+void ClientConnection::emit(ClientEvent::Kind kind, commands::StatusInfo status, Message message) {
+  ClientEvent ev;
+  ev.kind = kind;
+  ev.phase = phase_;
+  ev.status = std::move(status);
+  ev.message = std::move(message);
+  events_.push_back(std::move(ev));
+}
+
+bool ClientConnection::next_event(ClientEvent* event) {
+  if (events_.empty()) return false;
+  *event = std::move(events_.front());
+  events_.pop_front();
+  return true;
+}
+
+void ClientConnection::send(const Message& m) {
+  writer_.write(m, out_);
+  counters_.messages_out++;
+}
+
+void ClientConnection::receive(ByteView data, uint32_t now_ms) {
+  if (phase_ == ClientPhase::kFailed || phase_ == ClientPhase::kIdle) return;
+  counters_.bytes_in += data.size();
+  if (phase_ == ClientPhase::kHandshaking) {
+    size_t used = 0;
+    auto st = handshake_.feed(data, &used, out_, now_ms);
+    if (st == ClientHandshake::Status::kError) {
+      fail(ClientErrorKind::kHandshake, "RTMP handshake failed: " + handshake_.error());
+      return;
+    }
+    if (st == ClientHandshake::Status::kNeedMore) return;
+    data = data.subspan(used);
+    on_handshake_done();
+  }
+  incoming_.clear();
+  if (reader_.feed(data, incoming_) == ChunkReader::Status::kError) {
+    fail(ClientErrorKind::kProtocol, "malformed data from server: " + reader_.error());
+    return;
+  }
+  counters_.in_chunk_size = reader_.chunk_size();
+  for (auto& m : incoming_) {
+    if (phase_ == ClientPhase::kFailed) return;
+    counters_.messages_in++;
+    on_message(std::move(m));
+  }
+  acknowledge_if_due();
+}
+
+void ClientConnection::acknowledge_if_due() {
+  if (phase_ == ClientPhase::kFailed) return;
+  // Handshake bytes count towards the acknowledgement window as well (as in FFmpeg and rtmp2).
+  if (auto seq = acks_.on_received(counters_.bytes_in)) send(control::acknowledgement(*seq));
+}
+
+void ClientConnection::on_handshake_done() {
+  set_phase(ClientPhase::kConnectingApp);
+  if (config_.chunk_size != writer_.chunk_size()) writer_.set_chunk_size(config_.chunk_size, out_);
+  counters_.out_chunk_size = writer_.chunk_size();
+  if (config_.mode == ClientMode::kPlay) send(control::window_ack_size(config_.window_ack_size));
+
+  commands::ConnectParams p;
+  p.app = config_.app;
+  p.flash_ver = config_.flash_ver;
+  p.tc_url = config_.tc_url;
+  p.swf_url = config_.swf_url;
+  p.page_url = config_.page_url;
+  p.publish = config_.mode == ClientMode::kPublish;
+  send(commands::connect(p, transactions_.begin("connect")));
+
+  // Pipelined with connect: the server answers them in order once connect has succeeded, which
+  // saves a round trip. A rejected connect is reported before any of these replies.
+  if (config_.mode == ClientMode::kPublish) {
+    send(commands::release_stream(config_.stream, transactions_.begin("releaseStream")));
+    send(commands::fc_publish(config_.stream, transactions_.begin("FCPublish")));
+  }
+  send(commands::create_stream(transactions_.begin("createStream")));
+}
+
+void ClientConnection::on_message(Message&& m) {
+  switch (static_cast<MessageType>(m.type)) {
+    case MessageType::kSetChunkSize:
+    case MessageType::kAbort:
+    case MessageType::kAcknowledgement:
+    case MessageType::kWindowAckSize:
+    case MessageType::kSetPeerBandwidth:
+      on_control(m);
+      return;
+    case MessageType::kUserControl:
+      on_user_control(m);
+      return;
+    case MessageType::kCommandAmf0:
+      on_command(m);
+      return;
+    case MessageType::kAudio:
+    case MessageType::kVideo:
+    case MessageType::kDataAmf0:
+    case MessageType::kAggregate:
+      if (config_.mode == ClientMode::kPlay && stream_created_ && m.stream_id == stream_id_)
+        emit(ClientEvent::Kind::kMedia, {}, std::move(m));
+      return;
+    default:
+      return;  // AMF3 commands, shared objects: not used by this client
+  }
+}
+
+void ClientConnection::on_control(const Message& m) {
+  auto value = control::parse_u32(m.payload);
+  if (!value) {
+    fail(ClientErrorKind::kProtocol, "truncated protocol control message");
+    return;
+  }
+  switch (static_cast<MessageType>(m.type)) {
+    case MessageType::kAcknowledgement:
+      counters_.bytes_acked_by_peer = *value;
+      break;
+    case MessageType::kWindowAckSize:
+      counters_.in_window_ack_size = *value;
+      acks_.set_window(*value);
+      break;
+    case MessageType::kSetPeerBandwidth: {
+      auto bw = control::parse_peer_bandwidth(m.payload);
+      if (bw && bw->size != last_window_sent_) {
+        last_window_sent_ = bw->size;
+        send(control::window_ack_size(bw->size));
+      }
+      break;
+    }
+    default:
+      break;  // Set Chunk Size and Abort are applied by the chunk reader
+  }
+}
+
+void ClientConnection::on_user_control(const Message& m) {
+  auto uc = control::parse_user_control(m.payload);
+  if (!uc) {
+    fail(ClientErrorKind::kProtocol, "truncated user control message");
+    return;
+  }
+  using Ev = control::UserControlEvent;
+  switch (static_cast<Ev>(uc->event)) {
+    case Ev::kPingRequest:
+      send(control::user_control(Ev::kPingResponse, uc->value));
+      break;
+    case Ev::kStreamEof:
+      if (config_.mode == ClientMode::kPlay && stream_created_ && uc->value == stream_id_ &&
+          phase_ == ClientPhase::kStreaming)
+        emit(ClientEvent::Kind::kStreamEnded, {"status", "StreamEOF", "end of stream"});
+      break;
+    default:
+      break;  // StreamBegin, StreamIsRecorded, buffer events: informational
+  }
+}
+
+void ClientConnection::on_command(const Message& m) {
+  std::string err;
+  auto c = commands::parse_command(m.payload, &err);
+  if (!c) {
+    fail(ClientErrorKind::kProtocol, "malformed command from server: " + err);
+    return;
+  }
+  if (c->name == "_result" || c->name == "_error") {
+    auto request = transactions_.finish(c->transaction_id);
+    if (!request) return;  // a reply to nothing we asked: ignore, as other clients do
+    if (c->name == "_result")
+      on_result(*c, *request);
+    else
+      on_error_reply(*c, *request);
+  } else if (c->name == "onStatus") {
+    on_status(*c);
+  } else if (c->name == "close") {
+    fail(ClientErrorKind::kServerClosed, "server closed the connection");
+  }
+  // onBWDone, onFCPublish, onFCUnpublish, |RtmpSampleAccess ...: nothing to do
+}
+
+void ClientConnection::on_result(const commands::Command& c, const std::string& request) {
+  if (request == "connect") {
+    if (phase_ == ClientPhase::kConnectingApp) set_phase(ClientPhase::kCreatingStream);
+  } else if (request == "createStream") {
+    if (c.arguments.empty() || !c.arguments[0].is_number()) {
+      fail(ClientErrorKind::kCreateStreamFailed, "createStream reply carries no stream id");
+      return;
+    }
+    stream_id_ = static_cast<uint32_t>(c.arguments[0].number());
+    stream_created_ = true;
+    start_stream();
+  }
+}
+
+void ClientConnection::on_error_reply(const commands::Command& c, const std::string& request) {
+  auto info = commands::status_info(c).value_or(commands::StatusInfo{"error", "", ""});
+  if (request == "connect") {
+    auto kind = info.code == "NetConnection.Connect.InvalidApp" ? ClientErrorKind::kInvalidApp
+                                                                : ClientErrorKind::kConnectRejected;
+    std::string text = "server rejected connect to application '" + config_.app + "'";
+    if (!info.code.empty()) text += " (" + describe(info) + ")";
+    fail(kind, std::move(text), info.code);
+  } else if (request == "createStream") {
+    fail(ClientErrorKind::kCreateStreamFailed, "server refused createStream (" + describe(info) + ")",
+         info.code);
+  }
+  // _error to releaseStream / FCPublish is common and harmless.
+}
+
+void ClientConnection::start_stream() {
+  set_phase(ClientPhase::kStartingStream);
+  if (config_.mode == ClientMode::kPublish) {
+    send(commands::publish(config_.stream, config_.publish_type, stream_id_));
+  } else {
+    send(commands::play(config_.stream, stream_id_));
+    send(control::set_buffer_length(stream_id_, config_.play_buffer_ms));
+  }
+}
+
+void ClientConnection::on_status(const commands::Command& c) {
+  auto info = commands::status_info(c);
+  if (!info) return;
+  if (info->code == "NetConnection.Connect.Closed") {
+    fail(ClientErrorKind::kServerClosed, "server closed the connection (" + describe(*info) + ")",
+         info->code);
+    return;
+  }
+  if (config_.mode == ClientMode::kPublish && starts_with(info->code, "NetStream.Publish."))
+    on_publish_status(*info);
+  else if (config_.mode == ClientMode::kPlay && starts_with(info->code, "NetStream.Play."))
+    on_play_status(*info);
+  else if (info->level == "error" && phase_ == ClientPhase::kStartingStream)
+    fail(config_.mode == ClientMode::kPublish ? ClientErrorKind::kPublishFailed
+                                              : ClientErrorKind::kPlayFailed,
+         "server refused the stream (" + describe(*info) + ")", info->code);
+  else
+    emit(ClientEvent::Kind::kStatus, *info);
+}
+
+void ClientConnection::on_publish_status(const commands::StatusInfo& s) {
+  if (s.code == "NetStream.Publish.Start") {
+    if (phase_ == ClientPhase::kStartingStream) {
+      set_phase(ClientPhase::kStreaming);
+      emit(ClientEvent::Kind::kStreamStarted, s);
+    }
+    return;
+  }
+  if (s.level != "error" && s.code != "NetStream.Publish.BadName" &&
+      s.code != "NetStream.Publish.Denied") {
+    emit(ClientEvent::Kind::kStatus, s);
+    return;
+  }
+  std::string text = "server refused to publish '" + config_.stream + "' (" + describe(s) + ")";
+  if (s.code == "NetStream.Publish.BadName")
+    fail(ClientErrorKind::kPublishBadName, std::move(text), s.code);
+  else if (s.code == "NetStream.Publish.Denied" || s.code == "NetStream.Publish.Rejected" ||
+           s.code == "NetStream.Publish.Unauthorized")
+    fail(ClientErrorKind::kPublishDenied, std::move(text), s.code);
+  else
+    fail(ClientErrorKind::kPublishFailed, std::move(text), s.code);
+}
+
+void ClientConnection::on_play_status(const commands::StatusInfo& s) {
+  if (s.code == "NetStream.Play.Start" || s.code == "NetStream.Play.Reset") {
+    if (phase_ == ClientPhase::kStartingStream) {
+      set_phase(ClientPhase::kStreaming);
+      emit(ClientEvent::Kind::kStreamStarted, s);
+    } else {
+      emit(ClientEvent::Kind::kStatus, s);
+    }
+    return;
+  }
+  if (s.code == "NetStream.Play.Stop" || s.code == "NetStream.Play.UnpublishNotify" ||
+      s.code == "NetStream.Play.Complete") {
+    emit(ClientEvent::Kind::kStreamEnded, s);
+    return;
+  }
+  if (s.code == "NetStream.Play.StreamNotFound") {
+    fail(ClientErrorKind::kStreamNotFound, "stream '" + config_.stream + "' not found (" +
+                                               describe(s) + ")", s.code);
+    return;
+  }
+  if (s.level == "error") {
+    fail(ClientErrorKind::kPlayFailed, "server refused to play '" + config_.stream + "' (" +
+                                           describe(s) + ")", s.code);
+    return;
+  }
+  emit(ClientEvent::Kind::kStatus, s);
+}
+
+bool ClientConnection::send_media(const Message& message) {
+  if (phase_ != ClientPhase::kStreaming || config_.mode != ClientMode::kPublish) return false;
+  writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_, message.payload,
+                out_);
+  counters_.messages_out++;
+  counters_.media_messages_out++;
+  return true;
+}
+
+void ClientConnection::finish() {
+  if (phase_ == ClientPhase::kFailed || phase_ == ClientPhase::kClosing ||
+      phase_ == ClientPhase::kIdle)
+    return;
+  if (stream_created_) {
+    if (config_.mode == ClientMode::kPublish)
+      send(commands::fc_unpublish(config_.stream, transactions_.begin("FCUnpublish")));
+    send(commands::delete_stream(stream_id_));
+  }
+  set_phase(ClientPhase::kClosing);
+}
+
+}  // namespace rtmp

@@ -1,0 +1,340 @@
+// rtmpsink: publishes an FLV byte stream (any buffer segmentation) to an RTMP server.
+#include "gstrtmpsink.hpp"
+
+#include <memory>
+#include <vector>
+
+#include "rtmp/flv_reader.hpp"
+#include "rtmp_errors.hpp"
+#include "rtmp_location.hpp"
+#include "rtmp_stats.hpp"
+#include "session.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(rtmp_sink_debug);
+#define GST_CAT_DEFAULT rtmp_sink_debug
+
+namespace {
+
+enum SinkProp : guint {
+  PROP_CHUNK_SIZE = rtmpgst::PROP_LOCATION_LAST,
+  PROP_ASYNC_CONNECT,
+  PROP_STATS,
+};
+
+constexpr guint kDefaultChunkSize = 4096;
+
+class SinkListener : public rtmpsession::SessionListener {
+ public:
+  SinkListener(GstElement* element, std::string url) : element_(element), url_(std::move(url)) {}
+  void on_state(rtmpsession::State s) override {
+    GST_INFO_OBJECT(element_, "%s: %s", url_.c_str(), rtmpsession::state_name(s));
+  }
+  void on_error(const rtmpsession::SessionError& e) override {
+    rtmpgst::post_session_error(element_, e, rtmpsession::Role::kPublish, url_);
+  }
+
+ private:
+  GstElement* element_;
+  std::string url_;
+};
+
+// Everything C++ the element owns; created in _init, deleted in finalize.
+struct SinkPrivate {
+  rtmpgst::Location location;
+  guint chunk_size = kDefaultChunkSize;
+  bool async_connect = true;
+
+  std::unique_ptr<SinkListener> listener;
+  std::unique_ptr<rtmpsession::Session> session;
+  rtmpsession::SessionStats last_stats;
+  GstTask* task = nullptr;
+  GRecMutex task_lock;
+  bool task_started = false;
+  rtmp::FlvReader flv;
+  std::vector<rtmp::FlvTag> tags;
+  std::vector<GstBuffer*> caps_headers;  // streamheader from caps
+  bool caps_headers_sent = false;
+
+  SinkPrivate() { g_rec_mutex_init(&task_lock); }
+  ~SinkPrivate() {
+    clear_caps_headers();
+    g_rec_mutex_clear(&task_lock);
+  }
+  void clear_caps_headers() {
+    for (auto* b : caps_headers) gst_buffer_unref(b);
+    caps_headers.clear();
+  }
+};
+
+}  // namespace
+
+struct _GstRtmpSink {
+  GstBaseSink parent;
+  SinkPrivate* priv;
+};
+
+static void uri_handler_init(gpointer iface, gpointer data);
+
+G_DEFINE_TYPE_WITH_CODE(GstRtmpSink, gst_rtmp_sink, GST_TYPE_BASE_SINK,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, uri_handler_init))
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-flv"));
+
+static SinkPrivate* P(gpointer self) { return GST_RTMP_SINK(self)->priv; }
+
+static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec* pspec) {
+  SinkPrivate* p = P(obj);
+  if (rtmpgst::set_location_property(obj, p->location, id, value)) return;
+  GST_OBJECT_LOCK(obj);
+  switch (id) {
+    case PROP_CHUNK_SIZE: p->chunk_size = g_value_get_uint(value); break;
+    case PROP_ASYNC_CONNECT: p->async_connect = g_value_get_boolean(value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec); break;
+  }
+  GST_OBJECT_UNLOCK(obj);
+}
+
+static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspec) {
+  SinkPrivate* p = P(obj);
+  if (rtmpgst::get_location_property(obj, p->location, id, value)) return;
+  switch (id) {
+    case PROP_CHUNK_SIZE: g_value_set_uint(value, p->chunk_size); break;
+    case PROP_ASYNC_CONNECT: g_value_set_boolean(value, p->async_connect); break;
+    case PROP_STATS: {
+      GST_OBJECT_LOCK(obj);
+      rtmpsession::SessionStats s = p->session ? p->session->stats() : p->last_stats;
+      GST_OBJECT_UNLOCK(obj);
+      g_value_take_boxed(value, rtmpgst::stats_to_structure(s));
+      break;
+    }
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec); break;
+  }
+}
+
+static void task_func(gpointer data) {
+  SinkPrivate* p = P(data);
+  p->session->run();
+  gst_task_pause(p->task);
+}
+
+static bool start_task(GstRtmpSink* self) {
+  SinkPrivate* p = self->priv;
+  if (p->task_started) return true;
+  p->task_started = true;
+  return gst_task_start(p->task);
+}
+
+static gboolean sink_start(GstBaseSink* bsink) {
+  SinkPrivate* p = P(bsink);
+  rtmpsession::SessionConfig config;
+  std::string error;
+  GST_OBJECT_LOCK(bsink);
+  bool ok = rtmpgst::make_session_config(p->location, rtmpsession::Role::kPublish, &config, &error);
+  config.chunk_size = p->chunk_size;
+  bool async_connect = p->async_connect;
+  GST_OBJECT_UNLOCK(bsink);
+  if (!ok) {
+    GST_ELEMENT_ERROR(bsink, RESOURCE, SETTINGS, ("Invalid RTMP location: %s", error.c_str()),
+                      (nullptr));
+    return FALSE;
+  }
+  GST_INFO_OBJECT(bsink, "publishing to %s", config.safe_url.c_str());
+  p->listener = std::make_unique<SinkListener>(GST_ELEMENT(bsink), config.safe_url);
+  auto session = std::make_unique<rtmpsession::Session>(std::move(config), p->listener.get());
+  GST_OBJECT_LOCK(bsink);
+  p->session = std::move(session);
+  GST_OBJECT_UNLOCK(bsink);
+  p->flv = rtmp::FlvReader();
+  p->caps_headers_sent = false;
+  p->task = gst_task_new(task_func, bsink, nullptr);
+  gst_object_set_name(GST_OBJECT(p->task), "rtmpsink-session");
+  gst_task_set_lock(p->task, &p->task_lock);
+  p->task_started = false;
+  if (async_connect) return start_task(GST_RTMP_SINK(bsink));
+  return TRUE;
+}
+
+static gboolean sink_stop(GstBaseSink* bsink) {
+  SinkPrivate* p = P(bsink);
+  if (p->session) p->session->cancel();
+  if (p->task) {
+    gst_task_stop(p->task);
+    gst_task_join(p->task);
+    gst_object_unref(p->task);
+    p->task = nullptr;
+  }
+  GST_OBJECT_LOCK(bsink);
+  if (p->session) p->last_stats = p->session->stats();
+  std::unique_ptr<rtmpsession::Session> session = std::move(p->session);
+  GST_OBJECT_UNLOCK(bsink);
+  session.reset();
+  p->listener.reset();
+  p->clear_caps_headers();
+  return TRUE;
+}
+
+static gboolean sink_unlock(GstBaseSink* bsink) {
+  SinkPrivate* p = P(bsink);
+  if (p->session) p->session->set_flushing(true);
+  return TRUE;
+}
+
+static gboolean sink_unlock_stop(GstBaseSink* bsink) {
+  SinkPrivate* p = P(bsink);
+  if (p->session) p->session->set_flushing(false);
+  return TRUE;
+}
+
+static gboolean sink_set_caps(GstBaseSink* bsink, GstCaps* caps) {
+  SinkPrivate* p = P(bsink);
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  const GValue* headers = gst_structure_get_value(s, "streamheader");
+  if (!headers || !GST_VALUE_HOLDS_ARRAY(headers) || p->caps_headers_sent) return TRUE;
+  p->clear_caps_headers();
+  for (guint i = 0; i < gst_value_array_get_size(headers); i++) {
+    const GValue* v = gst_value_array_get_value(headers, i);
+    if (GST_VALUE_HOLDS_BUFFER(v)) p->caps_headers.push_back(gst_buffer_ref(gst_value_get_buffer(v)));
+  }
+  GST_DEBUG_OBJECT(bsink, "%zu streamheader buffers in caps", p->caps_headers.size());
+  return TRUE;
+}
+
+// Parses FLV bytes into tags and queues them for the session.
+static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf) {
+  SinkPrivate* p = self->priv;
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map input buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  p->tags.clear();
+  auto status = p->flv.feed(rtmp::ByteView(map.data, map.size), p->tags);
+  gst_buffer_unmap(buf, &map);
+  if (status == rtmp::FlvReader::Status::kError) {
+    GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Malformed FLV input: %s", p->flv.error().c_str()),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  for (auto& tag : p->tags) {
+    if (!p->session->push_media(rtmp::tag_to_message(std::move(tag), 0)))
+      return p->session->state() == rtmpsession::State::kBroken ? GST_FLOW_ERROR
+                                                                 : GST_FLOW_FLUSHING;
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
+  auto* self = GST_RTMP_SINK(bsink);
+  SinkPrivate* p = self->priv;
+  if (!start_task(self)) return GST_FLOW_ERROR;
+  if (!p->caps_headers.empty() && !p->caps_headers_sent) {
+    p->caps_headers_sent = true;
+    for (auto* h : p->caps_headers) {
+      GstFlowReturn ret = push_flv(self, h);
+      if (ret != GST_FLOW_OK) return ret;
+    }
+  }
+  // The caps' streamheader already carried these (flvmux sends them both ways).
+  if (p->caps_headers_sent && GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_HEADER)) return GST_FLOW_OK;
+  return push_flv(self, buf);
+}
+
+static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
+  SinkPrivate* p = P(bsink);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session && p->task_started) {
+    GST_INFO_OBJECT(bsink, "end of stream: sending what is queued, then closing");
+    bool clean = p->session->finish();
+    GST_INFO_OBJECT(bsink, "session %s", clean ? "closed cleanly" : "ended with an error");
+  }
+  return GST_BASE_SINK_CLASS(gst_rtmp_sink_parent_class)->event(bsink, event);
+}
+
+static void finalize(GObject* obj) {
+  delete P(obj);
+  G_OBJECT_CLASS(gst_rtmp_sink_parent_class)->finalize(obj);
+}
+
+static void gst_rtmp_sink_init(GstRtmpSink* self) {
+  self->priv = new SinkPrivate();
+  gst_base_sink_set_sync(GST_BASE_SINK(self), TRUE);
+}
+
+static void install_sink_properties(GObjectClass* oc) {
+  rtmpgst::install_location_properties(oc);
+  g_object_class_install_property(
+      oc, PROP_CHUNK_SIZE,
+      g_param_spec_uint("chunk-size", "Chunk size",
+                        "Outgoing RTMP chunk size, announced with Set Chunk Size after the "
+                        "handshake",
+                        1, 0x7fffffff, kDefaultChunkSize,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      oc, PROP_ASYNC_CONNECT,
+      g_param_spec_boolean("async-connect", "Async connect",
+                           "Connect when starting (READY to PAUSED); otherwise on the first buffer",
+                           TRUE,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      oc, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Connection statistics (application/x-rtmp-stats): state, "
+                         "out-bytes-total, in-bytes-total, out-messages, in-messages, "
+                         "out-media-messages, out-bytes-acked, out-chunk-size, in-chunk-size, "
+                         "in-window-ack-size, queued-bytes, bitrate (bits/s, last 5 s)",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
+
+static void gst_rtmp_sink_class_init(GstRtmpSinkClass* klass) {
+  GObjectClass* oc = G_OBJECT_CLASS(klass);
+  GstElementClass* ec = GST_ELEMENT_CLASS(klass);
+  GstBaseSinkClass* bc = GST_BASE_SINK_CLASS(klass);
+  oc->set_property = set_property;
+  oc->get_property = get_property;
+  oc->finalize = finalize;
+  install_sink_properties(oc);
+  gst_element_class_add_static_pad_template(ec, &sink_template);
+  gst_element_class_set_static_metadata(
+      ec, "RTMP sink", "Sink/Network",
+      "Publishes an FLV stream to an RTMP server (native implementation). Example: "
+      "gst-launch-1.0 filesrc location=in.flv ! rtmpsink location=rtmp://host/live/stream",
+      "gst-rtmp-native developers");
+  bc->start = sink_start;
+  bc->stop = sink_stop;
+  bc->unlock = sink_unlock;
+  bc->unlock_stop = sink_unlock_stop;
+  bc->set_caps = sink_set_caps;
+  bc->render = sink_render;
+  bc->event = sink_event;
+  GST_DEBUG_CATEGORY_INIT(rtmp_sink_debug, "rtmpsink", 0, "Native RTMP sink");
+}
+
+static GstURIType uri_get_type(GType) { return GST_URI_SINK; }
+static const gchar* const* uri_get_protocols(GType) { return rtmpgst::uri_protocols(); }
+
+static gchar* uri_get_uri(GstURIHandler* handler) {
+  SinkPrivate* p = P(handler);
+  GST_OBJECT_LOCK(handler);
+  gchar* uri = g_strdup(p->location.to_uri(false).c_str());
+  GST_OBJECT_UNLOCK(handler);
+  return uri;
+}
+
+static gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
+  SinkPrivate* p = P(handler);
+  GST_OBJECT_LOCK(handler);
+  gboolean ok = p->location.set_uri(uri, error);
+  GST_OBJECT_UNLOCK(handler);
+  return ok;
+}
+
+static void uri_handler_init(gpointer g_iface, gpointer) {
+  auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
+  iface->get_type = uri_get_type;
+  iface->get_protocols = uri_get_protocols;
+  iface->get_uri = uri_get_uri;
+  iface->set_uri = uri_set_uri;
+}

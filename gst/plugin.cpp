@@ -1,0 +1,13 @@
+// The plugin file is libgstrtmp.so on purpose: a plugin with that basename found through
+// GST_PLUGIN_PATH shadows gst-plugins-bad's librtmp-based one, so these factories are ours.
+#include <gst/gst.h>
+
+#include "gstrtmpsink.hpp"
+
+static gboolean plugin_init(GstPlugin* plugin) {
+  return gst_element_register(plugin, "rtmpsink", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SINK);
+}
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, rtmp,
+                  "Native RTMP client elements (publish and play)", plugin_init, PACKAGE_VERSION,
+                  "LGPL", "gst-rtmp-native", "https://example.invalid/gst-rtmp-native")

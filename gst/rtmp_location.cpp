@@ -1,0 +1,168 @@
+#include "rtmp_location.hpp"
+
+#include "rtmp/url.hpp"
+
+namespace rtmpgst {
+
+std::string Location::to_uri(bool with_password) const {
+  rtmp::Url u;
+  u.scheme = scheme;
+  u.host = host;
+  u.port = static_cast<uint16_t>(port);
+  u.port_explicit = port != 1935 || scheme != "rtmp";
+  u.user = username;
+  u.password = password;
+  u.application = application;
+  u.stream = stream;
+  return u.to_string(with_password);
+}
+
+bool Location::set_uri(const char* uri, GError** error) {
+  std::string err;
+  std::optional<rtmp::Url> u = rtmp::parse_url(uri ? uri : "", &err);
+  if (u && u->scheme != "rtmp") err = "scheme '" + u->scheme + "' is not supported (use rtmp://)";
+  if (!u || !err.empty()) {
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "Invalid RTMP location: %s",
+                err.c_str());
+    return false;
+  }
+  scheme = u->scheme;
+  host = u->host;
+  port = u->port;
+  application = u->application;
+  stream = u->stream;
+  username = u->user;
+  password = u->password;
+  return true;
+}
+
+void install_location_properties(GObjectClass* klass) {
+  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                        GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      klass, PROP_LOCATION,
+      g_param_spec_string("location", "Location",
+                          "RTMP URL: rtmp://[user:password@]host[:port]/application/stream"
+                          "[?query]. The application is the path up to the last '/', the "
+                          "stream the rest. Setting it sets host, port, application and stream",
+                          "rtmp://localhost/live/myStream", flags));
+  g_object_class_install_property(
+      klass, PROP_HOST,
+      g_param_spec_string("host", "Host", "RTMP server host name or IP address", "localhost",
+                          flags));
+  g_object_class_install_property(
+      klass, PROP_PORT,
+      g_param_spec_int("port", "Port", "RTMP server TCP port", 1, 65535, 1935, flags));
+  g_object_class_install_property(
+      klass, PROP_APPLICATION,
+      g_param_spec_string("application", "Application",
+                          "RTMP application path (may contain '/')", "live", flags));
+  g_object_class_install_property(
+      klass, PROP_STREAM,
+      g_param_spec_string("stream", "Stream", "RTMP stream name, with any ?query", "myStream",
+                          flags));
+  g_object_class_install_property(
+      klass, PROP_TIMEOUT,
+      g_param_spec_uint("timeout", "Timeout",
+                        "Seconds each connection phase may take (resolving, connecting, "
+                        "handshake, each server reply) and a send may stall; 0 = no limit",
+                        0, G_MAXUINT / 1000, 10, flags));
+  g_object_class_install_property(
+      klass, PROP_FLASH_VERSION,
+      g_param_spec_string("flash-version", "Flash version",
+                          "flashVer sent in connect (empty = \"FMLE/3.0 (compatible; "
+                          "GstRtmpNative)\")",
+                          nullptr, flags));
+}
+
+namespace {
+
+std::string str_or_empty(const GValue* v) {
+  const char* s = g_value_get_string(v);
+  return s ? s : "";
+}
+
+}  // namespace
+
+bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* value) {
+  if (id >= PROP_LOCATION_LAST) return false;
+  GST_OBJECT_LOCK(obj);
+  switch (id) {
+    case PROP_LOCATION: {
+      GError* error = nullptr;
+      if (!loc.set_uri(g_value_get_string(value), &error)) {
+        GST_WARNING_OBJECT(obj, "%s", error->message);
+        g_error_free(error);
+      }
+      break;
+    }
+    case PROP_HOST: loc.host = str_or_empty(value); break;
+    case PROP_PORT: loc.port = g_value_get_int(value); break;
+    case PROP_APPLICATION: loc.application = str_or_empty(value); break;
+    case PROP_STREAM: loc.stream = str_or_empty(value); break;
+    case PROP_TIMEOUT: loc.timeout = g_value_get_uint(value); break;
+    case PROP_FLASH_VERSION: loc.flash_version = str_or_empty(value); break;
+    default: break;
+  }
+  GST_OBJECT_UNLOCK(obj);
+  return true;
+}
+
+bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* value) {
+  if (id >= PROP_LOCATION_LAST) return false;
+  GST_OBJECT_LOCK(obj);
+  switch (id) {
+    case PROP_LOCATION: g_value_set_string(value, loc.to_uri(false).c_str()); break;
+    case PROP_HOST: g_value_set_string(value, loc.host.c_str()); break;
+    case PROP_PORT: g_value_set_int(value, loc.port); break;
+    case PROP_APPLICATION: g_value_set_string(value, loc.application.c_str()); break;
+    case PROP_STREAM: g_value_set_string(value, loc.stream.c_str()); break;
+    case PROP_TIMEOUT: g_value_set_uint(value, loc.timeout); break;
+    case PROP_FLASH_VERSION:
+      g_value_set_string(value, loc.flash_version.empty() ? nullptr : loc.flash_version.c_str());
+      break;
+    default: break;
+  }
+  GST_OBJECT_UNLOCK(obj);
+  return true;
+}
+
+bool make_session_config(const Location& loc, rtmpsession::Role role,
+                         rtmpsession::SessionConfig* out, std::string* error) {
+  if (loc.host.empty()) {
+    *error = "no host set";
+    return false;
+  }
+  if (loc.application.empty()) {
+    *error = "no application set";
+    return false;
+  }
+  if (loc.stream.empty()) {
+    *error = "no stream name set";
+    return false;
+  }
+  out->role = role;
+  out->scheme = loc.scheme;
+  out->host = loc.host;
+  out->port = static_cast<uint16_t>(loc.port);
+  out->application = loc.application;
+  out->stream = loc.stream;
+  out->safe_url = loc.to_uri(false);
+  rtmp::Url u;
+  u.scheme = loc.scheme;
+  u.host = loc.host;
+  u.port = static_cast<uint16_t>(loc.port);
+  u.port_explicit = loc.port != 1935;
+  u.application = loc.application;
+  out->tc_url = u.tc_url();
+  out->flash_version = loc.flash_version;
+  out->timeout_seconds = loc.timeout;
+  return true;
+}
+
+const gchar* const* uri_protocols() {
+  static const gchar* const protocols[] = {"rtmp", nullptr};
+  return protocols;
+}
+
+}  // namespace rtmpgst

@@ -1,0 +1,53 @@
+// Location and connection properties shared by rtmpsink and rtmpsrc: one implementation of
+// `location`, `host`, `port`, `application`, `stream`, `timeout`, `flash-version` and the URI handler.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+
+#include "session_types.hpp"
+
+namespace rtmpgst {
+
+enum LocationProp : guint {
+  PROP_LOCATION = 1,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_APPLICATION,
+  PROP_STREAM,
+  PROP_TIMEOUT,
+  PROP_FLASH_VERSION,
+  PROP_LOCATION_LAST,  // first id free for element-specific properties
+};
+
+struct Location {
+  std::string scheme = "rtmp";
+  std::string host = "localhost";
+  int port = 1935;
+  std::string application = "live";
+  std::string stream = "myStream";
+  std::string username;
+  std::string password;
+  guint timeout = 10;
+  std::string flash_version;
+
+  // rtmp://[user@]host[:port]/application/stream; the password only when asked for.
+  std::string to_uri(bool with_password) const;
+  // Replaces every location field from a URI. On failure nothing changes.
+  bool set_uri(const char* uri, GError** error);
+};
+
+void install_location_properties(GObjectClass* klass);
+// Property access under the object lock. Return false for ids they don't own.
+bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* value);
+bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* value);
+
+// Builds the session configuration; false (with a message) when the location cannot work.
+bool make_session_config(const Location& loc, rtmpsession::Role role,
+                         rtmpsession::SessionConfig* out, std::string* error);
+
+// GstURIHandler support for both elements.
+const gchar* const* uri_protocols();
+
+}  // namespace rtmpgst

@@ -1,0 +1,53 @@
+#include "media_queue.hpp"
+
+namespace rtmpsession {
+
+bool MediaQueue::push(rtmp::Message&& m) {
+  std::unique_lock lock(mutex_);
+  // One message is always accepted into an empty queue, whatever its size.
+  space_.wait(lock,
+              [&] { return closed_ || flushing_ || items_.empty() || bytes_ < max_bytes_; });
+  if (closed_ || flushing_) return false;
+  bytes_ += m.payload.size();
+  items_.push_back(std::move(m));
+  return true;
+}
+
+bool MediaQueue::pop(rtmp::Message* m) {
+  std::lock_guard lock(mutex_);
+  if (items_.empty()) return false;
+  *m = std::move(items_.front());
+  items_.pop_front();
+  bytes_ -= m->payload.size();
+  space_.notify_all();
+  return true;
+}
+
+void MediaQueue::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  space_.notify_all();
+}
+
+void MediaQueue::set_flushing(bool flushing) {
+  std::lock_guard lock(mutex_);
+  flushing_ = flushing;
+  space_.notify_all();
+}
+
+bool MediaQueue::flushing() const {
+  std::lock_guard lock(mutex_);
+  return flushing_;
+}
+
+size_t MediaQueue::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+bool MediaQueue::empty() const {
+  std::lock_guard lock(mutex_);
+  return items_.empty();
+}
+
+}  // namespace rtmpsession

@@ -1,0 +1,40 @@
+// A bounded queue of outgoing media between the streaming thread and the session thread.
+// push() blocks while the queue is over its byte bound, which gives the pipeline back-pressure.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+
+#include "rtmp/message.hpp"
+
+namespace rtmpsession {
+
+class MediaQueue {
+ public:
+  explicit MediaQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Blocks while full. Returns false when the queue was closed (session stopped or failed).
+  bool push(rtmp::Message&& m);
+  // Non-blocking; false when empty.
+  bool pop(rtmp::Message* m);
+  // Wakes every blocked push() and makes further pushes fail.
+  void close();
+  // While flushing, push() returns false at once (and blocked pushes wake up).
+  void set_flushing(bool flushing);
+  bool flushing() const;
+  size_t bytes() const;
+  bool empty() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable space_;
+  std::deque<rtmp::Message> items_;
+  size_t bytes_ = 0;
+  size_t max_bytes_;
+  bool closed_ = false;
+  bool flushing_ = false;
+};
+
+}  // namespace rtmpsession

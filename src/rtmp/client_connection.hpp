@@ -1,0 +1,165 @@
+// The client side of one RTMP connection, without I/O: handshake, NetConnection connect,
+// createStream, publish or play, protocol control, and media. The caller moves bytes between
+// this object and a transport, and reacts to the events it raises.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "rtmp/bytes.hpp"
+#include "rtmp/chunk_reader.hpp"
+#include "rtmp/chunk_writer.hpp"
+#include "rtmp/commands.hpp"
+#include "rtmp/control.hpp"
+#include "rtmp/handshake.hpp"
+#include "rtmp/message.hpp"
+
+namespace rtmp {
+
+enum class ClientMode { kPublish, kPlay };
+
+struct ClientConfig {
+  ClientMode mode = ClientMode::kPublish;
+  std::string app;
+  std::string stream;
+  std::string tc_url;
+  std::string flash_ver = "FMLE/3.0 (compatible; GstRtmpNative)";
+  std::string swf_url;
+  std::string page_url;
+  std::string publish_type = "live";
+  uint32_t chunk_size = 4096;        // outgoing chunk size announced after the handshake
+  uint32_t window_ack_size = 2500000;
+  uint32_t play_buffer_ms = 3000;    // Set Buffer Length sent when playing
+  ChunkReaderLimits limits;
+};
+
+// Protocol phases of the connection; the session adds the I/O phases around them.
+enum class ClientPhase {
+  kIdle,
+  kHandshaking,
+  kConnectingApp,
+  kCreatingStream,
+  kStartingStream,  // publish or play sent, waiting for the server's onStatus
+  kStreaming,       // NetStream.Publish.Start / NetStream.Play.Start received
+  kClosing,         // stop commands sent
+  kFailed,
+};
+
+const char* phase_name(ClientPhase phase);
+
+enum class ClientErrorKind {
+  kNone,
+  kHandshake,         // bad version byte or other handshake failure
+  kProtocol,          // malformed chunks, AMF or commands
+  kConnectRejected,   // _error to connect (NetConnection.Connect.Rejected and others)
+  kInvalidApp,        // NetConnection.Connect.InvalidApp
+  kCreateStreamFailed,
+  kPublishBadName,    // NetStream.Publish.BadName (name in use or invalid)
+  kPublishDenied,     // NetStream.Publish.Denied / Rejected / Unauthorized
+  kPublishFailed,     // any other error status for the publish
+  kStreamNotFound,    // NetStream.Play.StreamNotFound
+  kPlayFailed,        // any other error status for the play
+  kServerClosed,      // the server closed the NetConnection (close command, Connect.Closed)
+};
+
+struct ClientError {
+  ClientErrorKind kind = ClientErrorKind::kNone;
+  std::string message;   // human-readable, includes the server's description when it sent one
+  std::string code;      // the server's status code, when there is one
+};
+
+struct ClientEvent {
+  enum class Kind {
+    kPhaseChanged,   // phase
+    kStatus,         // status: an onStatus the connection did not turn into another event
+    kStreamStarted,  // publish or play started (status holds the server's onStatus)
+    kStreamEnded,    // Play.Stop, Play.UnpublishNotify, StreamEOF (play only)
+    kMedia,          // message: audio, video or data message for the play stream
+    kError,          // see ClientConnection::error()
+  };
+  Kind kind = Kind::kStatus;
+  ClientPhase phase = ClientPhase::kIdle;
+  commands::StatusInfo status;
+  Message message;
+};
+
+struct ClientCounters {
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;
+  uint64_t media_messages_out = 0;
+  uint64_t bytes_acked_by_peer = 0;
+  uint32_t in_chunk_size = ChunkWriter::kDefaultChunkSize;
+  uint32_t out_chunk_size = ChunkWriter::kDefaultChunkSize;
+  uint32_t in_window_ack_size = 0;
+};
+
+class ClientConnection {
+ public:
+  // random: bytes for the handshake (at least 1528); epoch: handshake time field.
+  ClientConnection(ClientConfig config, ByteView random, uint32_t epoch);
+  ~ClientConnection();
+
+  // Queues C0+C1. Call once, after the transport is connected.
+  void start();
+  // Feeds bytes received from the server. now_ms is a monotonic clock used for the handshake.
+  void receive(ByteView data, uint32_t now_ms);
+  // Bytes waiting to be sent; the caller sends a prefix and then calls consume_output(n).
+  ByteView output() const { return ByteView(out_).subspan(out_pos_); }
+  void consume_output(size_t n);
+  bool has_output() const { return out_pos_ < out_.size(); }
+
+  // Publishing: queues one media or data message on the publish stream. Only in kStreaming.
+  // The message's stream id is replaced by the publish stream's id.
+  bool send_media(const Message& message);
+  // Queues the stop commands (FCUnpublish + deleteStream when publishing, deleteStream when
+  // playing) if a stream exists, and enters kClosing.
+  void finish();
+
+  bool next_event(ClientEvent* event);
+  ClientPhase phase() const { return phase_; }
+  const ClientError& error() const { return error_; }
+  const ClientCounters& counters() const { return counters_; }
+  uint32_t stream_id() const { return stream_id_; }
+
+ private:
+  void set_phase(ClientPhase phase);
+  void fail(ClientErrorKind kind, std::string message, std::string code = {});
+  void send(const Message& m);
+  void on_handshake_done();
+  void on_message(Message&& m);
+  void on_control(const Message& m);
+  void on_user_control(const Message& m);
+  void on_command(const Message& m);
+  void on_result(const commands::Command& c, const std::string& request);
+  void on_error_reply(const commands::Command& c, const std::string& request);
+  void on_status(const commands::Command& c);
+  void on_publish_status(const commands::StatusInfo& s);
+  void on_play_status(const commands::StatusInfo& s);
+  void start_stream();
+  void emit(ClientEvent::Kind kind, commands::StatusInfo status = {}, Message message = {});
+  void acknowledge_if_due();
+
+  ClientConfig config_;
+  ClientHandshake handshake_;
+  ChunkReader reader_;
+  ChunkWriter writer_;
+  control::AckTracker acks_;
+  commands::Transactions transactions_;
+  ClientPhase phase_ = ClientPhase::kIdle;
+  ClientError error_;
+  ClientCounters counters_;
+  std::deque<ClientEvent> events_;
+  std::vector<Message> incoming_;
+  Bytes out_;
+  size_t out_pos_ = 0;
+  uint32_t stream_id_ = 0;
+  uint32_t last_window_sent_ = 0;
+  bool stream_created_ = false;
+};
+
+}  // namespace rtmp

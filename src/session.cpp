@@ -1,0 +1,503 @@
+#include "session.hpp"
+
+#include <glib-unix.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace rtmpsession {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxPendingOutput = 512 * 1024;  // stop draining the queue above this
+constexpr int64_t kRateWindowUs = 5 * G_USEC_PER_SEC;
+
+ErrorKind map_client_error(rtmp::ClientErrorKind k) {
+  using C = rtmp::ClientErrorKind;
+  switch (k) {
+    case C::kHandshake: return ErrorKind::kHandshake;
+    case C::kConnectRejected: return ErrorKind::kConnectRejected;
+    case C::kInvalidApp: return ErrorKind::kInvalidApp;
+    case C::kCreateStreamFailed: return ErrorKind::kCreateStreamFailed;
+    case C::kPublishBadName: return ErrorKind::kPublishBadName;
+    case C::kPublishDenied: return ErrorKind::kPublishDenied;
+    case C::kPublishFailed: return ErrorKind::kPublishFailed;
+    case C::kStreamNotFound: return ErrorKind::kStreamNotFound;
+    case C::kPlayFailed: return ErrorKind::kPlayFailed;
+    case C::kServerClosed: return ErrorKind::kDisconnected;
+    case C::kProtocol:
+    case C::kNone: break;
+  }
+  return ErrorKind::kProtocol;
+}
+
+const char* waiting_for(State s) {
+  switch (s) {
+    case State::kHandshaking: return "the server's handshake";
+    case State::kConnectingApp: return "the reply to connect";
+    case State::kCreatingStream: return "the reply to createStream";
+    case State::kStarting: return "the server to start the stream";
+    default: return "the server";
+  }
+}
+
+}  // namespace
+
+const char* state_name(State s) {
+  switch (s) {
+    case State::kIdle: return "idle";
+    case State::kResolving: return "resolving";
+    case State::kConnecting: return "connecting";
+    case State::kHandshaking: return "handshaking";
+    case State::kConnectingApp: return "connecting-app";
+    case State::kCreatingStream: return "creating-stream";
+    case State::kStarting: return "starting";
+    case State::kPublishing: return "publishing";
+    case State::kPlaying: return "playing";
+    case State::kClosing: return "closing";
+    case State::kClosed: return "closed";
+    case State::kBroken: return "broken";
+  }
+  return "unknown";
+}
+
+Session::Session(SessionConfig config, SessionListener* listener)
+    : config_(std::move(config)), listener_(listener), queue_(config_.queue_bytes) {}
+
+Session::~Session() { cancel(); }
+
+uint32_t Session::now_ms() const {
+  return static_cast<uint32_t>((g_get_monotonic_time() - start_us_) / 1000);
+}
+
+void Session::wake() {
+  std::lock_guard lock(mutex_);
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    ssize_t r = write(wake_fd_, &one, sizeof one);
+    (void)r;  // a full counter already means "wake up"
+  }
+}
+
+void Session::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    cancel_requested_ = true;
+  }
+  queue_.close();
+  changed_.notify_all();
+  wake();
+}
+
+bool Session::push_media(rtmp::Message&& message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_ || cancel_requested_) return false;
+  }
+  if (!queue_.push(std::move(message))) return false;
+  wake();
+  return true;
+}
+
+bool Session::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    finish_requested_ = true;
+  }
+  wake();
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return ended_; });
+  return state_.load() == State::kClosed && !cancel_requested_;
+}
+
+bool Session::wait_streaming() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] {
+    State s = state_.load();
+    return ended_ || s == State::kPublishing || s == State::kPlaying;
+  });
+  return !ended_;
+}
+
+SessionStats Session::stats() const {
+  std::lock_guard lock(mutex_);
+  SessionStats s = stats_;
+  s.state = state_.load();
+  s.queued_bytes = queue_.bytes();
+  return s;
+}
+
+void Session::set_state(State s) {
+  if (state_.load() == s) return;
+  state_.store(s);
+  arm_phase_deadline();
+  {
+    std::lock_guard lock(mutex_);
+    stats_.state = s;
+  }
+  changed_.notify_all();
+  listener_->on_state(s);
+}
+
+void Session::arm_phase_deadline() {
+  State s = state_.load();
+  bool waiting = s == State::kHandshaking || s == State::kConnectingApp ||
+                 s == State::kCreatingStream || s == State::kStarting;
+  if (waiting && config_.timeout_seconds > 0)
+    phase_deadline_us_ = g_get_monotonic_time() + int64_t{config_.timeout_seconds} * G_USEC_PER_SEC;
+  else
+    phase_deadline_us_ = 0;
+}
+
+void Session::fail(ErrorKind kind, std::string message, std::string code) {
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) return;
+  }
+  SessionError error{kind, state_.load(), std::move(message), std::move(code)};
+  publish_stats();
+  set_state(State::kBroken);
+  queue_.close();
+  listener_->on_error(error);
+  {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  changed_.notify_all();
+  if (loop_) g_main_loop_quit(loop_);
+}
+
+void Session::close_done() {
+  publish_stats();
+  set_state(State::kClosed);
+  queue_.close();
+  {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  changed_.notify_all();
+  if (loop_) g_main_loop_quit(loop_);
+}
+
+void Session::run() {
+  start_us_ = g_get_monotonic_time();
+  read_buffer_.resize(kReadChunk);
+  context_ = g_main_context_new();
+  g_main_context_push_thread_default(context_);
+  loop_ = g_main_loop_new(context_, FALSE);
+  {
+    std::lock_guard lock(mutex_);
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  wake_source_ = g_unix_fd_source_new(wake_fd_, G_IO_IN);
+  g_source_set_callback(wake_source_, G_SOURCE_FUNC(&Session::on_wake_cb), this, nullptr);
+  g_source_attach(wake_source_, context_);
+  tick_source_ = g_timeout_source_new(100);
+  g_source_set_callback(tick_source_, &Session::on_tick_cb, this, nullptr);
+  g_source_attach(tick_source_, context_);
+
+  TcpConnector::Callbacks cb;
+  cb.on_state = [this](State s) { set_state(s); };
+  cb.on_connected = [this](GSocket* s) { on_connected(s); };
+  cb.on_failed = [this](ErrorKind k, std::string m) { fail(k, std::move(m)); };
+  connector_ = std::make_unique<TcpConnector>(context_, config_.host, config_.port,
+                                              config_.timeout_seconds, std::move(cb));
+  bool cancelled;
+  {
+    std::lock_guard lock(mutex_);
+    cancelled = cancel_requested_;
+  }
+  if (!cancelled) connector_->start();
+  bool ended;
+  {
+    std::lock_guard lock(mutex_);
+    ended = ended_ || cancel_requested_;
+  }
+  if (!ended) g_main_loop_run(loop_);
+  teardown();
+}
+
+void Session::teardown() {
+  connector_->cancel();
+  while (connector_->busy()) g_main_context_iteration(context_, TRUE);
+  connector_.reset();
+  for (GSource** s : {&wake_source_, &read_source_, &write_source_, &tick_source_}) {
+    if (*s) {
+      g_source_destroy(*s);
+      g_source_unref(*s);
+      *s = nullptr;
+    }
+  }
+  if (socket_) {
+    g_socket_close(socket_, nullptr);
+    g_object_unref(socket_);
+    socket_ = nullptr;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    close(wake_fd_);
+    wake_fd_ = -1;
+  }
+  publish_stats();
+  client_.reset();
+  g_main_context_pop_thread_default(context_);
+  g_main_loop_unref(loop_);
+  loop_ = nullptr;
+  g_main_context_unref(context_);
+  context_ = nullptr;
+  bool was_ended;
+  {
+    std::lock_guard lock(mutex_);
+    was_ended = ended_;
+  }
+  if (!was_ended) close_done();  // cancelled: not an error
+}
+
+gboolean Session::on_wake_cb(gint fd, GIOCondition, gpointer data) {
+  uint64_t count;
+  ssize_t r = read(fd, &count, sizeof count);
+  (void)r;
+  static_cast<Session*>(data)->on_wake();
+  return G_SOURCE_CONTINUE;
+}
+
+void Session::on_wake() {
+  bool cancelled;
+  {
+    std::lock_guard lock(mutex_);
+    cancelled = cancel_requested_;
+  }
+  if (cancelled) {
+    g_main_loop_quit(loop_);
+    return;
+  }
+  drain_queue();
+}
+
+void Session::on_connected(GSocket* socket) {
+  socket_ = G_SOCKET(g_object_ref(socket));
+  read_source_ = g_socket_create_source(socket_, G_IO_IN, nullptr);
+  g_source_set_callback(read_source_, G_SOURCE_FUNC(&Session::on_readable_cb), this, nullptr);
+  g_source_attach(read_source_, context_);
+
+  rtmp::ClientConfig cc;
+  cc.mode = config_.role == Role::kPublish ? rtmp::ClientMode::kPublish : rtmp::ClientMode::kPlay;
+  cc.app = config_.application;
+  cc.stream = config_.stream;
+  cc.tc_url = config_.tc_url;
+  if (!config_.flash_version.empty()) cc.flash_ver = config_.flash_version;
+  cc.swf_url = config_.swf_url;
+  cc.page_url = config_.page_url;
+  cc.chunk_size = config_.chunk_size;
+  std::vector<uint8_t> random(1528);
+  for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
+  client_ = std::make_unique<rtmp::ClientConnection>(std::move(cc), random, now_ms());
+  client_->start();
+  process_events();
+  flush_output();
+}
+
+gboolean Session::on_readable_cb(GSocket*, GIOCondition, gpointer data) {
+  static_cast<Session*>(data)->read_socket();
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Session::on_writable_cb(GSocket*, GIOCondition, gpointer data) {
+  auto* self = static_cast<Session*>(data);
+  self->flush_output();
+  self->drain_queue();
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Session::on_tick_cb(gpointer data) {
+  static_cast<Session*>(data)->tick();
+  return G_SOURCE_CONTINUE;
+}
+
+void Session::read_socket() {
+  for (int i = 0; i < 16 && socket_ && client_; i++) {
+    GError* error = nullptr;
+    gssize n = g_socket_receive(socket_, reinterpret_cast<gchar*>(read_buffer_.data()),
+                                read_buffer_.size(), nullptr, &error);
+    if (n < 0) {
+      bool would_block = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+      std::string msg = error->message;
+      g_error_free(error);
+      if (!would_block) fail(ErrorKind::kDisconnected, "connection lost: " + msg);
+      break;
+    }
+    if (n == 0) {
+      State s = state_.load();
+      if (s == State::kClosing) {
+        close_done();
+      } else if (s == State::kConnectingApp) {
+        fail(ErrorKind::kConnectRejected,
+             "server closed the connection in answer to connect (application '" +
+                 config_.application + "' rejected?)");
+      } else if (s == State::kStarting && config_.role == Role::kPublish) {
+        fail(ErrorKind::kPublishDenied,
+             "server closed the connection in answer to publishing '" + config_.stream +
+                 "' (publishing denied?)");
+      } else {
+        fail(ErrorKind::kDisconnected,
+             std::string("server closed the connection while ") + state_name(s));
+      }
+      return;
+    }
+    client_->receive(rtmp::ByteView(read_buffer_.data(), static_cast<size_t>(n)), now_ms());
+    process_events();
+    if (state_.load() == State::kBroken || state_.load() == State::kClosed) return;
+    if (static_cast<size_t>(n) < read_buffer_.size()) break;
+  }
+  flush_output();
+}
+
+void Session::process_events() {
+  rtmp::ClientEvent ev;
+  while (client_ && client_->next_event(&ev)) {
+    handle_client_event(ev);
+    if (state_.load() == State::kBroken) return;
+  }
+}
+
+void Session::handle_client_event(rtmp::ClientEvent& ev) {
+  using K = rtmp::ClientEvent::Kind;
+  using P = rtmp::ClientPhase;
+  switch (ev.kind) {
+    case K::kPhaseChanged:
+      switch (ev.phase) {
+        case P::kHandshaking: set_state(State::kHandshaking); break;
+        case P::kConnectingApp: set_state(State::kConnectingApp); break;
+        case P::kCreatingStream: set_state(State::kCreatingStream); break;
+        case P::kStartingStream: set_state(State::kStarting); break;
+        case P::kStreaming:
+          set_state(config_.role == Role::kPublish ? State::kPublishing : State::kPlaying);
+          break;
+        case P::kClosing: set_state(State::kClosing); break;
+        case P::kIdle:
+        case P::kFailed: break;
+      }
+      break;
+    case K::kStreamStarted:
+      drain_queue();
+      break;
+    case K::kStreamEnded: listener_->on_stream_end(); break;
+    case K::kMedia: listener_->on_media(std::move(ev.message)); break;
+    case K::kError: {
+      const auto& e = client_->error();
+      fail(map_client_error(e.kind), e.message, e.code);
+      break;
+    }
+    case K::kStatus: break;
+  }
+}
+
+void Session::watch_writable(bool on) {
+  if (on && !write_source_) {
+    write_source_ = g_socket_create_source(socket_, G_IO_OUT, nullptr);
+    g_source_set_callback(write_source_, G_SOURCE_FUNC(&Session::on_writable_cb), this, nullptr);
+    g_source_attach(write_source_, context_);
+  } else if (!on && write_source_) {
+    g_source_destroy(write_source_);
+    g_source_unref(write_source_);
+    write_source_ = nullptr;
+  }
+}
+
+void Session::flush_output() {
+  if (!socket_ || !client_) return;
+  while (client_->has_output()) {
+    auto out = client_->output();
+    GError* error = nullptr;
+    gssize n = g_socket_send(socket_, reinterpret_cast<const gchar*>(out.data()), out.size(),
+                             nullptr, &error);
+    if (n < 0) {
+      if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_error_free(error);
+        if (write_stall_since_us_ == 0) write_stall_since_us_ = g_get_monotonic_time();
+        watch_writable(true);
+        return;
+      }
+      std::string msg = error->message;
+      g_error_free(error);
+      fail(ErrorKind::kDisconnected, "connection lost while sending: " + msg);
+      return;
+    }
+    client_->consume_output(static_cast<size_t>(n));
+    write_stall_since_us_ = 0;
+  }
+  watch_writable(false);
+  if (state_.load() == State::kClosing && !write_shut_) {
+    // Half-close and wait for the server to close, so nothing we sent is lost to a reset.
+    g_socket_shutdown(socket_, FALSE, TRUE, nullptr);
+    write_shut_ = true;
+    close_deadline_us_ = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  }
+}
+
+void Session::drain_queue() {
+  if (!client_ || state_.load() != State::kPublishing) return;
+  rtmp::Message m;
+  while (client_->output().size() < kMaxPendingOutput && queue_.pop(&m)) client_->send_media(m);
+  flush_output();
+  bool finishing;
+  {
+    std::lock_guard lock(mutex_);
+    finishing = finish_requested_;
+  }
+  if (finishing && queue_.empty() && state_.load() == State::kPublishing) begin_closing();
+}
+
+void Session::begin_closing() {
+  client_->finish();
+  process_events();
+  flush_output();
+}
+
+void Session::tick() {
+  int64_t now = g_get_monotonic_time();
+  std::string secs = std::to_string(config_.timeout_seconds) + " s";
+  if (phase_deadline_us_ && now >= phase_deadline_us_) {
+    fail(ErrorKind::kTimeout,
+         "timed out after " + secs + " waiting for " + waiting_for(state_.load()));
+    return;
+  }
+  if (write_stall_since_us_ && config_.timeout_seconds > 0 &&
+      now - write_stall_since_us_ >= int64_t{config_.timeout_seconds} * G_USEC_PER_SEC) {
+    fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
+    return;
+  }
+  if (close_deadline_us_ && now >= close_deadline_us_) {
+    close_done();
+    return;
+  }
+  publish_stats();
+}
+
+void Session::publish_stats() {
+  if (!client_) return;
+  const auto& c = client_->counters();
+  int64_t now = g_get_monotonic_time();
+  uint64_t bytes = config_.role == Role::kPublish ? c.bytes_out : c.bytes_in;
+  if (rate_samples_.empty() || now - rate_samples_.back().first >= G_USEC_PER_SEC / 2)
+    rate_samples_.emplace_back(now, bytes);
+  while (rate_samples_.size() > 2 && now - rate_samples_.front().first > kRateWindowUs)
+    rate_samples_.pop_front();
+  std::lock_guard lock(mutex_);
+  stats_.bytes_sent = c.bytes_out;
+  stats_.bytes_received = c.bytes_in;
+  stats_.messages_sent = c.messages_out;
+  stats_.messages_received = c.messages_in;
+  stats_.media_messages_sent = c.media_messages_out;
+  stats_.bytes_acked_by_peer = c.bytes_acked_by_peer;
+  stats_.out_chunk_size = c.out_chunk_size;
+  stats_.in_chunk_size = c.in_chunk_size;
+  stats_.in_window_ack_size = c.in_window_ack_size;
+  const auto& first = rate_samples_.front();
+  int64_t span = now - first.first;
+  stats_.bitrate_bps = span > 0 ? double(bytes - first.second) * 8.0 * G_USEC_PER_SEC / double(span) : 0;
+}
+
+}  // namespace rtmpsession

@@ -1,0 +1,105 @@
+// One RTMP connection: drives the sans-I/O client (src/rtmp) over a TCP socket on the thread
+// that calls run() (a GstTask in the elements), using a private GMainContext for I/O and timers.
+//
+// Threads: run() on the session thread; push_media()/finish() on the streaming thread;
+// cancel()/stats()/state() from any thread. Lock order: Session::mutex_ before MediaQueue's.
+#pragma once
+
+#include <gio/gio.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "media_queue.hpp"
+#include "rtmp/client_connection.hpp"
+#include "session_types.hpp"
+#include "tcp_connector.hpp"
+
+namespace rtmpsession {
+
+class Session {
+ public:
+  Session(SessionConfig config, SessionListener* listener);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Connects and streams until the session is closed, broken or cancelled. Call once.
+  void run();
+  // Makes run() return promptly from any phase and unblocks push_media()/finish().
+  void cancel();
+  // Publishing: queues a message; blocks while the queue is full. False once the session ended.
+  bool push_media(rtmp::Message&& message);
+  // Unblocks push_media() for a flush (it returns false while flushing); data stays queued.
+  void set_flushing(bool flushing) { queue_.set_flushing(flushing); }
+  // Publishing, at end of stream: sends what is queued, then the stop commands, closes, and
+  // waits (up to the configured timeout after the queue drains) for that. True if closed cleanly.
+  bool finish();
+  // Waits until the session has reached the streaming state or ended. True if streaming.
+  bool wait_streaming();
+
+  SessionStats stats() const;
+  State state() const { return state_.load(); }
+  const SessionConfig& config() const { return config_; }
+
+ private:
+  // Session-thread internals.
+  void set_state(State s);
+  void fail(ErrorKind kind, std::string message, std::string code = {});
+  void close_done();
+  void on_connected(GSocket* socket);
+  void on_wake();
+  void read_socket();
+  void flush_output();
+  void drain_queue();
+  void process_events();
+  void handle_client_event(rtmp::ClientEvent& ev);
+  void begin_closing();
+  void tick();
+  void watch_writable(bool on);
+  void arm_phase_deadline();
+  void publish_stats();
+  void teardown();
+  static gboolean on_wake_cb(gint fd, GIOCondition, gpointer self);
+  static gboolean on_readable_cb(GSocket*, GIOCondition, gpointer self);
+  static gboolean on_writable_cb(GSocket*, GIOCondition, gpointer self);
+  static gboolean on_tick_cb(gpointer self);
+  void wake();
+  uint32_t now_ms() const;
+
+  SessionConfig config_;
+  SessionListener* listener_;
+  MediaQueue queue_;
+  std::atomic<State> state_{State::kIdle};
+
+  mutable std::mutex mutex_;          // guards the fields below up to the session-thread-only ones
+  std::condition_variable changed_;   // state changes, for finish()/wait_streaming()
+  bool cancel_requested_ = false;
+  bool finish_requested_ = false;
+  bool ended_ = false;
+  SessionStats stats_;
+
+  // Session thread only.
+  GMainContext* context_ = nullptr;
+  GMainLoop* loop_ = nullptr;
+  int wake_fd_ = -1;
+  GSource* wake_source_ = nullptr;
+  GSource* read_source_ = nullptr;
+  GSource* write_source_ = nullptr;
+  GSource* tick_source_ = nullptr;
+  GSocket* socket_ = nullptr;
+  std::unique_ptr<TcpConnector> connector_;
+  std::unique_ptr<rtmp::ClientConnection> client_;
+  int64_t start_us_ = 0;
+  int64_t phase_deadline_us_ = 0;   // 0 = none
+  int64_t write_stall_since_us_ = 0;
+  int64_t close_deadline_us_ = 0;
+  bool write_shut_ = false;
+  std::deque<std::pair<int64_t, uint64_t>> rate_samples_;
+  std::vector<uint8_t> read_buffer_;
+};
+
+}  // namespace rtmpsession

@@ -1,0 +1,104 @@
+// Types shared by the session and its users: configuration, states, errors, statistics.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "rtmp/message.hpp"
+
+namespace rtmpsession {
+
+enum class Role { kPublish, kPlay };
+
+struct SessionConfig {
+  Role role = Role::kPublish;
+  std::string scheme = "rtmp";
+  std::string host = "localhost";
+  uint16_t port = 1935;
+  std::string application;
+  std::string stream;
+  std::string tc_url;         // derived from the location when empty
+  std::string safe_url;       // the location without password, for messages
+  std::string flash_version;
+  std::string swf_url;
+  std::string page_url;
+  uint32_t timeout_seconds = 10;   // per phase: resolve, connect, handshake, each reply
+  uint32_t chunk_size = 4096;
+  size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)
+};
+
+// The one connection state machine. Transitions happen on the session thread only.
+enum class State {
+  kIdle,
+  kResolving,
+  kConnecting,
+  kHandshaking,
+  kConnectingApp,
+  kCreatingStream,
+  kStarting,     // publish or play sent, waiting for the server to accept
+  kPublishing,
+  kPlaying,
+  kClosing,
+  kClosed,
+  kBroken,
+};
+
+const char* state_name(State s);
+
+enum class ErrorKind {
+  kNone,
+  kBadLocation,       // URL or configuration unusable
+  kHostNotFound,
+  kConnectionRefused,
+  kConnectFailed,     // other socket errors while connecting (unreachable network, ...)
+  kTimeout,
+  kHandshake,
+  kConnectRejected,
+  kInvalidApp,
+  kCreateStreamFailed,
+  kPublishBadName,
+  kPublishDenied,
+  kPublishFailed,
+  kStreamNotFound,
+  kPlayFailed,
+  kDisconnected,      // the connection ended while streaming (server closed, reset)
+  kProtocol,          // malformed data from the server
+  kWriteFailed,
+  kReadFailed,
+};
+
+struct SessionError {
+  ErrorKind kind = ErrorKind::kNone;
+  State state = State::kIdle;  // where it happened
+  std::string message;         // human-readable, with the server's description when there is one
+  std::string server_code;     // e.g. NetStream.Publish.BadName
+};
+
+struct SessionStats {
+  State state = State::kIdle;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t messages_sent = 0;
+  uint64_t messages_received = 0;
+  uint64_t media_messages_sent = 0;
+  uint64_t bytes_acked_by_peer = 0;
+  uint32_t out_chunk_size = 128;
+  uint32_t in_chunk_size = 128;
+  uint32_t in_window_ack_size = 0;
+  uint64_t queued_bytes = 0;
+  double bitrate_bps = 0;  // outgoing (publish) or incoming (play), over the last seconds
+};
+
+// Called on the session thread.
+class SessionListener {
+ public:
+  virtual ~SessionListener() = default;
+  virtual void on_state(State state) = 0;
+  virtual void on_error(const SessionError& error) = 0;
+  // Play only: an audio, video or data message of the played stream.
+  virtual void on_media(rtmp::Message&& message) { (void)message; }
+  // Play only: the server ended the stream (Play.Stop, UnpublishNotify, StreamEOF).
+  virtual void on_stream_end() {}
+};
+
+}  // namespace rtmpsession
