@@ -1,0 +1,317 @@
+// ClientConnection against a scripted in-memory server built from the same core pieces.
+#include <gtest/gtest.h>
+
+#include "rtmp/amf0.hpp"
+#include "rtmp/client_connection.hpp"
+
+namespace rtmp {
+namespace {
+
+using amf0::Value;
+
+struct ScriptedServer {
+  ServerHandshake handshake{Bytes(1528, 0x5a), 0};
+  bool shaken = false;
+  ChunkReader reader;
+  ChunkWriter writer;
+  std::vector<Message> received;
+
+  // Takes everything the client wrote.
+  void take(ClientConnection& c) {
+    ByteView in = c.output();
+    size_t n = in.size();
+    if (!shaken) {
+      Bytes out;
+      size_t used = 0;
+      auto st = handshake.feed(in, &used, out);
+      ASSERT_NE(st, ServerHandshake::Status::kError);
+      pending.insert(pending.end(), out.begin(), out.end());
+      in = in.subspan(used);
+      shaken = st == ServerHandshake::Status::kDone;
+    }
+    if (shaken) {
+      ASSERT_EQ(reader.feed(in, received), ChunkReader::Status::kOk) << reader.error();
+    }
+    c.consume_output(n);
+  }
+  void send(const Message& m) { writer.write(m, pending); }
+  void command(const std::string& name, double txn, Value obj, std::vector<Value> args,
+               uint32_t stream = 0) {
+    send(commands::call(name, txn, obj, args, stream));
+  }
+  void status(const std::string& level, const std::string& code, const std::string& desc) {
+    Value info = Value::Object();
+    info.set("level", Value::String(level))
+        .set("code", Value::String(code))
+        .set("description", Value::String(desc));
+    command("onStatus", 0, Value::Null(), {info}, 1);
+  }
+  std::vector<std::string> command_names() const {
+    std::vector<std::string> names;
+    for (const auto& m : received)
+      if (m.type == uint8_t(MessageType::kCommandAmf0))
+        names.push_back(commands::parse_command(m.payload, nullptr)->name);
+    return names;
+  }
+  Bytes pending;
+};
+
+ClientConfig publish_config() {
+  ClientConfig c;
+  c.app = "live";
+  c.stream = "cam";
+  c.tc_url = "rtmp://127.0.0.1/live";
+  return c;
+}
+
+// Delivers the server's pending bytes split at `split` (0 = whole), then lets the server read.
+void deliver(ScriptedServer& s, ClientConnection& c, size_t split = 0) {
+  Bytes data;
+  data.swap(s.pending);
+  if (split > 0 && split < data.size()) {
+    c.receive(ByteView(data).first(split), 1);
+    c.receive(ByteView(data).subspan(split), 2);
+  } else {
+    c.receive(data, 1);
+  }
+  s.take(c);
+}
+
+std::vector<ClientPhase> phases(ClientConnection& c) {
+  std::vector<ClientPhase> out;
+  ClientEvent ev;
+  while (c.next_event(&ev))
+    if (ev.kind == ClientEvent::Kind::kPhaseChanged) out.push_back(ev.phase);
+  return out;
+}
+
+// Runs the set-up up to publish; returns false on the way if anything is off.
+void reach_publishing(ScriptedServer& s, ClientConnection& c, size_t split = 0) {
+  c.start();
+  s.take(c);
+  deliver(s, c, split);  // S0 S1 S2 -> C2 + chunk size + connect + pipelined commands
+  ASSERT_EQ(c.phase(), ClientPhase::kConnectingApp);
+  auto names = s.command_names();
+  ASSERT_EQ(names, (std::vector<std::string>{"connect", "releaseStream", "FCPublish", "createStream"}));
+  ASSERT_EQ(s.received[0].type, uint8_t(MessageType::kSetChunkSize));
+  Value props = Value::Object();
+  props.set("fmsVer", Value::String("FMS/3,0,1,123"));
+  Value info = Value::Object();
+  info.set("level", Value::String("status")).set("code", Value::String("NetConnection.Connect.Success"));
+  s.command("_result", 1, props, {info});
+  s.command("_result", 2, Value::Null(), {});
+  s.command("_result", 4, Value::Null(), {Value::Number(1)});
+  deliver(s, c, split);
+  ASSERT_EQ(c.phase(), ClientPhase::kStartingStream);
+  ASSERT_EQ(s.command_names().back(), "publish");
+  s.status("status", "NetStream.Publish.Start", "Start publishing");
+  deliver(s, c, split);
+  ASSERT_EQ(c.phase(), ClientPhase::kStreaming);
+}
+
+TEST(ClientConnection, PublishFlowAndStop) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  reach_publishing(s, c);
+  EXPECT_EQ(phases(c), (std::vector<ClientPhase>{ClientPhase::kHandshaking, ClientPhase::kConnectingApp,
+                                                  ClientPhase::kCreatingStream,
+                                                  ClientPhase::kStartingStream, ClientPhase::kStreaming}));
+  Message video;
+  video.type = uint8_t(MessageType::kVideo);
+  video.chunk_stream = csid::kVideo;
+  video.timestamp = 40;
+  video.payload = Bytes(10000, 7);
+  ASSERT_TRUE(c.send_media(video));
+  c.finish();
+  s.take(c);
+  auto& last_media = s.received[s.received.size() - 3];
+  EXPECT_EQ(last_media.type, uint8_t(MessageType::kVideo));
+  EXPECT_EQ(last_media.stream_id, 1u);
+  EXPECT_EQ(last_media.timestamp, 40u);
+  EXPECT_EQ(last_media.payload, video.payload);
+  auto names = s.command_names();
+  EXPECT_EQ(names[names.size() - 2], "FCUnpublish");
+  EXPECT_EQ(names.back(), "deleteStream");
+  EXPECT_EQ(c.phase(), ClientPhase::kClosing);
+}
+
+TEST(ClientConnection, ServerBytesSplitAtEveryBoundary) {
+  for (size_t split = 1; split < 3200; split += 1) {
+    ScriptedServer s;
+    ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+    reach_publishing(s, c, split);
+    if (HasFatalFailure()) FAIL() << "split " << split;
+  }
+}
+
+TEST(ClientConnection, ConnectCommandCarriesConfiguredFields) {
+  ScriptedServer s;
+  ClientConfig cfg = publish_config();
+  cfg.flash_ver = "TEST 1,2,3";
+  cfg.swf_url = "http://x/player.swf";
+  ClientConnection c(cfg, Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  auto cmd = commands::parse_command(s.received[1].payload, nullptr);
+  ASSERT_TRUE(cmd);
+  EXPECT_EQ(cmd->command_object.get_string("app"), "live");
+  EXPECT_EQ(cmd->command_object.get_string("tcUrl"), "rtmp://127.0.0.1/live");
+  EXPECT_EQ(cmd->command_object.get_string("flashVer"), "TEST 1,2,3");
+  EXPECT_EQ(cmd->command_object.get_string("swfUrl"), "http://x/player.swf");
+  EXPECT_EQ(cmd->command_object.get_string("type"), "nonprivate");
+  EXPECT_EQ(cmd->command_object.get("pageUrl"), nullptr);
+}
+
+void expect_connect_error(const std::string& code, ClientErrorKind kind) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  Value info = Value::Object();
+  info.set("level", Value::String("error"))
+      .set("code", Value::String(code))
+      .set("description", Value::String("Authentication failed"));
+  s.command("_error", 1, Value::Null(), {info});
+  deliver(s, c);
+  EXPECT_EQ(c.phase(), ClientPhase::kFailed);
+  EXPECT_EQ(c.error().kind, kind);
+  EXPECT_EQ(c.error().code, code);
+  EXPECT_NE(c.error().message.find("Authentication failed"), std::string::npos);
+}
+
+TEST(ClientConnection, ConnectRejected) {
+  expect_connect_error("NetConnection.Connect.Rejected", ClientErrorKind::kConnectRejected);
+  expect_connect_error("NetConnection.Connect.InvalidApp", ClientErrorKind::kInvalidApp);
+}
+
+void expect_publish_error(const std::string& code, ClientErrorKind kind) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  s.command("_result", 1, Value::Null(), {});
+  s.command("_result", 4, Value::Null(), {Value::Number(1)});
+  deliver(s, c);
+  s.status("error", code, "no");
+  deliver(s, c);
+  EXPECT_EQ(c.phase(), ClientPhase::kFailed);
+  EXPECT_EQ(c.error().kind, kind);
+  EXPECT_FALSE(c.send_media(Message{}));
+}
+
+TEST(ClientConnection, PublishRejected) {
+  expect_publish_error("NetStream.Publish.BadName", ClientErrorKind::kPublishBadName);
+  expect_publish_error("NetStream.Publish.Denied", ClientErrorKind::kPublishDenied);
+  expect_publish_error("NetStream.Publish.Failed", ClientErrorKind::kPublishFailed);
+}
+
+TEST(ClientConnection, WrongHandshakeVersion) {
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  c.start();
+  const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+  c.receive(ByteView(reinterpret_cast<const uint8_t*>(http), sizeof http - 1), 0);
+  EXPECT_EQ(c.phase(), ClientPhase::kFailed);
+  EXPECT_EQ(c.error().kind, ClientErrorKind::kHandshake);
+}
+
+TEST(ClientConnection, GarbageAfterHandshakeIsAProtocolError) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  // fmt 1 header on a chunk stream never seen: not a valid start.
+  Bytes garbage = {0x45, 0, 0, 0, 0, 0, 4, 20, 1, 2, 3, 4};
+  c.receive(garbage, 3);
+  EXPECT_EQ(c.phase(), ClientPhase::kFailed);
+  EXPECT_EQ(c.error().kind, ClientErrorKind::kProtocol);
+}
+
+TEST(ClientConnection, AnswersPingAndAcknowledgesWindow) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  reach_publishing(s, c);
+  s.received.clear();
+  s.send(control::window_ack_size(5000));
+  s.send(control::user_control(control::UserControlEvent::kPingRequest, 1234));
+  deliver(s, c);
+  ASSERT_EQ(s.received.size(), 1u);  // window not crossed yet (handshake bytes count)
+  auto uc = control::parse_user_control(s.received[0].payload);
+  ASSERT_TRUE(uc);
+  EXPECT_EQ(uc->event, uint16_t(control::UserControlEvent::kPingResponse));
+  EXPECT_EQ(uc->value, 1234u);
+  s.received.clear();
+  Message data;
+  data.type = uint8_t(MessageType::kDataAmf0);
+  data.chunk_stream = 5;
+  data.stream_id = 1;
+  data.payload = Bytes(6000, 0);
+  s.send(data);
+  deliver(s, c);
+  ASSERT_EQ(s.received.size(), 1u);
+  EXPECT_EQ(s.received[0].type, uint8_t(MessageType::kAcknowledgement));
+  EXPECT_EQ(*control::parse_u32(s.received[0].payload), uint32_t(c.counters().bytes_in));
+}
+
+TEST(ClientConnection, PeerBandwidthAnsweredWithWindowAckSize) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  reach_publishing(s, c);
+  s.received.clear();
+  s.send(control::set_peer_bandwidth(2500000, 2));
+  deliver(s, c);
+  ASSERT_EQ(s.received.size(), 1u);
+  EXPECT_EQ(s.received[0].type, uint8_t(MessageType::kWindowAckSize));
+  EXPECT_EQ(*control::parse_u32(s.received[0].payload), 2500000u);
+}
+
+TEST(ClientConnection, PlayFlowDeliversMediaAndEnd) {
+  ScriptedServer s;
+  ClientConfig cfg = publish_config();
+  cfg.mode = ClientMode::kPlay;
+  ClientConnection c(cfg, Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  EXPECT_EQ(s.command_names(), (std::vector<std::string>{"connect", "createStream"}));
+  s.command("_result", 1, Value::Null(), {});
+  s.command("_result", 2, Value::Null(), {Value::Number(1)});
+  deliver(s, c);
+  EXPECT_EQ(s.command_names().back(), "play");
+  s.status("status", "NetStream.Play.Start", "go");
+  Message audio;
+  audio.type = uint8_t(MessageType::kAudio);
+  audio.chunk_stream = 4;
+  audio.stream_id = 1;
+  audio.timestamp = 23;
+  audio.payload = {0xaf, 1, 2, 3};
+  s.send(audio);
+  s.status("status", "NetStream.Play.Stop", "done");
+  deliver(s, c);
+  std::vector<ClientEvent::Kind> kinds;
+  ClientEvent ev;
+  Message got;
+  while (c.next_event(&ev)) {
+    kinds.push_back(ev.kind);
+    if (ev.kind == ClientEvent::Kind::kMedia) got = ev.message;
+  }
+  EXPECT_EQ(got.payload, audio.payload);
+  EXPECT_EQ(got.timestamp, 23u);
+  EXPECT_EQ(kinds.back(), ClientEvent::Kind::kStreamEnded);
+  EXPECT_EQ(c.phase(), ClientPhase::kStreaming);
+}
+
+TEST(ClientConnection, ServerCloseCommandFails) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  reach_publishing(s, c);
+  s.command("close", 0, Value::Null(), {});
+  deliver(s, c);
+  EXPECT_EQ(c.error().kind, ClientErrorKind::kServerClosed);
+}
+
+}  // namespace
+}  // namespace rtmp
