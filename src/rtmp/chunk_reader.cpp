@@ -52,7 +52,7 @@ ChunkReader::Status ChunkReader::feed(ByteView in, std::vector<Message>& out) {
   if (s == Step::kNeedMore) {
     // Only an incomplete header (shorter than kMaxHeaderSize) can be left over.
     const size_t rest = in_.size() - pos_;
-    std::memcpy(carry_.data() + carry_len_, in_.data() + pos_, rest);
+    if (rest > 0) std::memcpy(carry_.data() + carry_len_, in_.data() + pos_, rest);
     carry_len_ += rest;
   }
   in_ = ByteView();

@@ -356,6 +356,7 @@ void ClientConnection::on_play_status(const commands::StatusInfo& s) {
 
 bool ClientConnection::send_media(const Message& message) {
   if (phase_ != ClientPhase::kStreaming || config_.mode != ClientMode::kPublish) return false;
+  if (message.payload.size() > ChunkWriter::kMaxMessageLength) return false;  // FLV can't carry it
   writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_, message.payload,
                 out_);
   counters_.messages_out++;

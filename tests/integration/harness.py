@@ -95,7 +95,12 @@ def _forget(proc: subprocess.Popen) -> None:
 
 
 def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-    """Signal the whole process group of proc (it is its own group leader)."""
+    """Signal the whole process group of proc (it is its own group leader).
+
+    Only while proc has not been reaped: until then its pid (= the group id)
+    cannot be reused, so this never signals somebody else's processes."""
+    if proc.returncode is not None:
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
 
@@ -118,8 +123,6 @@ def stop_process(proc: subprocess.Popen, first_signal: int = signal.SIGTERM,
         if not _reap(proc, grace):
             _kill_group(proc, signal.SIGKILL)
             proc.wait()
-    # Also clean up stray children in the group, if any.
-    _kill_group(proc, signal.SIGKILL)
     _forget(proc)
     return proc.returncode
 
@@ -129,9 +132,10 @@ def _kill_everything() -> None:
     with _live_lock:
         procs = list(_live_procs)
     for proc in procs:
-        _kill_group(proc, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            proc.wait(timeout=5)
+        if proc.poll() is None:
+            _kill_group(proc, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=5)
         _forget(proc)
 
 
@@ -211,6 +215,10 @@ class NginxRtmp:
 
         application closed { live on; deny publish all; }
         application vod    { play @DIR@/vod; }
+
+    `workdir`: where config, logs and recordings go (e.g. pytest's tmp_path);
+    default is a fresh temp dir, removed on a clean exit and kept (its path
+    is printed with the dumped error log) when the block raised.
 
     An http server on a second free port serves nginx-rtmp's /stat (XML) and
     /control endpoints; the harness uses them to wait for players/publishers
@@ -1083,8 +1091,8 @@ def gst_launch(pipeline: str, timeout: float = 120.0, *, env: dict | None = None
         except subprocess.TimeoutExpired:
             out, err = b"", b"(output lost: pipes still open after SIGKILL)"
     finally:
-        _kill_group(proc, signal.SIGKILL)
         if proc.poll() is None:
+            _kill_group(proc, signal.SIGKILL)
             proc.wait()
         _forget(proc)
     return GstResult(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
