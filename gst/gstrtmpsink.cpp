@@ -115,7 +115,7 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
 static void task_func(gpointer data) {
   SinkPrivate* p = P(data);
   p->session->run();
-  gst_task_pause(p->task);
+  gst_task_stop(p->task);  // not pause: pausing after sink_stop() hangs gst_task_join()
 }
 
 static bool start_task(GstRtmpSink* self) {
@@ -131,6 +131,7 @@ static gboolean sink_start(GstBaseSink* bsink) {
   std::string error;
   GST_OBJECT_LOCK(bsink);
   bool ok = rtmpgst::make_session_config(p->location, rtmpsession::Role::kPublish, &config, &error);
+  if (!ok) error = p->location.to_uri(false) + ": " + error;  // name the URL, not the password
   config.chunk_size = p->chunk_size;
   bool async_connect = p->async_connect;
   GST_OBJECT_UNLOCK(bsink);

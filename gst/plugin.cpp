@@ -3,9 +3,12 @@
 #include <gst/gst.h>
 
 #include "gstrtmpsink.hpp"
+#include "gstrtmpsrc.hpp"
 
 static gboolean plugin_init(GstPlugin* plugin) {
-  return gst_element_register(plugin, "rtmpsink", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SINK);
+  // Ranked above rtmp2 (PRIMARY + 1) so that rtmp:// URIs pick these elements.
+  return gst_element_register(plugin, "rtmpsink", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SINK) &&
+         gst_element_register(plugin, "rtmpsrc", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SRC);
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, rtmp,

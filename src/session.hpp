@@ -33,8 +33,17 @@ class Session {
   void cancel();
   // Publishing: queues a message; blocks while the queue is full. False once the session ended.
   bool push_media(rtmp::Message&& message);
-  // Unblocks push_media() for a flush (it returns false while flushing); data stays queued.
-  void set_flushing(bool flushing) { queue_.set_flushing(flushing); }
+  // Unblocks push_media()/pull() for a flush (they fail while flushing); data stays queued.
+  void set_flushing(bool flushing);
+  // Playing: takes the next message of the played stream, waiting up to timeout_us (< 0: no
+  // limit). Reading from the socket pauses while the incoming queue is over its bound.
+  PullResult pull(rtmp::Message* message, int64_t timeout_us);
+  // Playing a recorded stream: seek (drops what is queued, and what arrives until the server
+  // confirms the seek), pause/resume.
+  void seek(uint32_t ms);
+  void pause(bool paused);
+  // Playing: whether the server said the stream is recorded (StreamIsRecorded).
+  bool recorded() const { return recorded_.load(); }
   // Publishing, at end of stream: sends what is queued, then the stop commands, closes, and
   // waits (up to the configured timeout after the queue drains) for that. True if closed cleanly.
   bool finish();
@@ -57,6 +66,9 @@ class Session {
   void drain_queue();
   void process_events();
   void handle_client_event(rtmp::ClientEvent& ev);
+  void on_play_event(rtmp::ClientEvent& ev);
+  void update_read_watch();
+  void run_play_requests();
   void begin_closing();
   void tick();
   void watch_writable(bool on);
@@ -80,7 +92,18 @@ class Session {
   bool cancel_requested_ = false;
   bool finish_requested_ = false;
   bool ended_ = false;
+  bool flushing_ = false;
   SessionStats stats_;
+  // Play: incoming media and requests, guarded by mutex_ as well.
+  std::deque<rtmp::Message> incoming_;
+  size_t incoming_bytes_ = 0;
+  bool stream_ended_ = false;
+  bool discard_until_seeked_ = false;
+  bool seek_requested_ = false;
+  uint32_t seek_ms_ = 0;
+  int pause_request_ = -1;  // -1 none, 0 resume, 1 pause
+  uint32_t last_media_ts_ = 0;
+  std::atomic<bool> recorded_{false};
 
   // Session thread only.
   GMainContext* context_ = nullptr;
@@ -98,6 +121,7 @@ class Session {
   int64_t write_stall_since_us_ = 0;
   int64_t close_deadline_us_ = 0;
   bool write_shut_ = false;
+  bool read_paused_ = false;
   std::deque<std::pair<int64_t, uint64_t>> rate_samples_;
   std::vector<uint8_t> read_buffer_;
 };

@@ -95,10 +95,15 @@ class SessionListener {
   virtual ~SessionListener() = default;
   virtual void on_state(State state) = 0;
   virtual void on_error(const SessionError& error) = 0;
-  // Play only: an audio, video or data message of the played stream.
-  virtual void on_media(rtmp::Message&& message) { (void)message; }
-  // Play only: the server ended the stream (Play.Stop, UnpublishNotify, StreamEOF).
-  virtual void on_stream_end() {}
+};
+
+// What Session::pull() (play) gives back.
+enum class PullResult {
+  kMessage,   // an audio, video or script message
+  kEnd,       // the server ended the stream (Play.Stop, Play.Complete, UnpublishNotify, StreamEOF)
+  kError,     // the session broke (the error went to the listener)
+  kFlushing,  // set_flushing(true) or cancel()
+  kTimeout,   // nothing arrived within the given time
 };
 
 }  // namespace rtmpsession

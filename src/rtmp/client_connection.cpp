@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "rtmp/aggregate.hpp"
+
 namespace rtmp {
 
 namespace {
@@ -167,11 +169,65 @@ void ClientConnection::on_message(Message&& m) {
     case MessageType::kDataAmf0:
     case MessageType::kAggregate:
       if (config_.mode == ClientMode::kPlay && stream_created_ && m.stream_id == stream_id_)
-        emit(ClientEvent::Kind::kMedia, {}, std::move(m));
+        on_media(std::move(m));
       return;
     default:
       return;  // AMF3 commands, shared objects: not used by this client
   }
+}
+
+void ClientConnection::on_media(Message&& m) {
+  if (m.type == uint8_t(MessageType::kAggregate)) {
+    std::vector<Message> parts;
+    std::string err;
+    bool ok = split_aggregate(m, parts, &err);
+    for (auto& part : parts) on_media(std::move(part));
+    if (!ok) fail(ClientErrorKind::kProtocol, "malformed aggregate message: " + err);
+    return;
+  }
+  if (m.type == uint8_t(MessageType::kDataAmf0)) {
+    on_play_data(std::move(m));
+    return;
+  }
+  if (m.type == uint8_t(MessageType::kAudio) || m.type == uint8_t(MessageType::kVideo))
+    emit(ClientEvent::Kind::kMedia, {}, std::move(m));
+}
+
+// Data messages on the play stream: onMetaData and other script data become media (FLV script
+// tags); |RtmpSampleAccess is for Flash players only; onPlayStatus carries Play.Complete.
+void ClientConnection::on_play_data(Message&& m) {
+  amf0::Value name;
+  if (amf0::decode(m.payload, name, nullptr) == 0 || !name.is_string()) return;
+  const std::string& n = name.string();
+  if (n == "|RtmpSampleAccess") return;
+  if (n == "onPlayStatus") {
+    std::vector<amf0::Value> values;
+    if (!amf0::decode_all(m.payload, values, nullptr) || values.size() < 2) return;
+    auto code = values[1].get_string("code");
+    if (code && *code == "NetStream.Play.Complete" && phase_ == ClientPhase::kStreaming)
+      emit(ClientEvent::Kind::kStreamEnded, {"status", *code, ""});
+    return;
+  }
+  if (n == "@setDataFrame") {  // relayed as sent by a publisher: drop the wrapper name
+    size_t skip = amf0::decode(m.payload, name, nullptr);
+    m.payload.erase(m.payload.begin(), m.payload.begin() + static_cast<std::ptrdiff_t>(skip));
+  }
+  emit(ClientEvent::Kind::kMedia, {}, std::move(m));
+}
+
+bool ClientConnection::seek(double ms) {
+  if (config_.mode != ClientMode::kPlay || !stream_created_ || phase_ != ClientPhase::kStreaming)
+    return false;
+  send(commands::call("seek", 0, amf0::Value::Null(), {amf0::Value::Number(ms)}, stream_id_));
+  return true;
+}
+
+bool ClientConnection::pause(bool paused, double ms) {
+  if (config_.mode != ClientMode::kPlay || !stream_created_ || phase_ != ClientPhase::kStreaming)
+    return false;
+  send(commands::call("pause", 0, amf0::Value::Null(),
+                      {amf0::Value::Boolean(paused), amf0::Value::Number(ms)}, stream_id_));
+  return true;
 }
 
 void ClientConnection::on_control(const Message& m) {
@@ -217,8 +273,12 @@ void ClientConnection::on_user_control(const Message& m) {
           phase_ == ClientPhase::kStreaming)
         emit(ClientEvent::Kind::kStreamEnded, {"status", "StreamEOF", "end of stream"});
       break;
+    case Ev::kStreamIsRecorded:
+      if (config_.mode == ClientMode::kPlay && stream_created_ && uc->value == stream_id_)
+        emit(ClientEvent::Kind::kRecorded);
+      break;
     default:
-      break;  // StreamBegin, StreamIsRecorded, buffer events: informational
+      break;  // StreamBegin, buffer events: informational
   }
 }
 
@@ -293,7 +353,8 @@ void ClientConnection::on_status(const commands::Command& c) {
   }
   if (config_.mode == ClientMode::kPublish && starts_with(info->code, "NetStream.Publish."))
     on_publish_status(*info);
-  else if (config_.mode == ClientMode::kPlay && starts_with(info->code, "NetStream.Play."))
+  else if (config_.mode == ClientMode::kPlay && (starts_with(info->code, "NetStream.Play.") ||
+                                                 starts_with(info->code, "NetStream.Seek.")))
     on_play_status(*info);
   else if (info->level == "error" && phase_ == ClientPhase::kStartingStream)
     fail(config_.mode == ClientMode::kPublish ? ClientErrorKind::kPublishFailed
@@ -339,6 +400,10 @@ void ClientConnection::on_play_status(const commands::StatusInfo& s) {
   if (s.code == "NetStream.Play.Stop" || s.code == "NetStream.Play.UnpublishNotify" ||
       s.code == "NetStream.Play.Complete") {
     emit(ClientEvent::Kind::kStreamEnded, s);
+    return;
+  }
+  if (s.code == "NetStream.Seek.Notify") {
+    emit(ClientEvent::Kind::kSeekDone, s);
     return;
   }
   if (s.code == "NetStream.Play.StreamNotFound") {

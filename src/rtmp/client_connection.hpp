@@ -78,6 +78,8 @@ struct ClientEvent {
     kStreamStarted,  // publish or play started (status holds the server's onStatus)
     kStreamEnded,    // Play.Stop, Play.UnpublishNotify, StreamEOF (play only)
     kMedia,          // message: audio, video or data message for the play stream
+    kRecorded,       // StreamIsRecorded: the played stream is recorded (seekable), not live
+    kSeekDone,       // NetStream.Seek.Notify: media after this is from the new position
     kError,          // see ClientConnection::error()
   };
   Kind kind = Kind::kStatus;
@@ -116,6 +118,9 @@ class ClientConnection {
   // Publishing: queues one media or data message on the publish stream. Only in kStreaming.
   // The message's stream id is replaced by the publish stream's id.
   bool send_media(const Message& message);
+  // Playing: asks the server to seek to `ms` (recorded streams) or to pause/resume at `ms`.
+  bool seek(double ms);
+  bool pause(bool paused, double ms);
   // Queues the stop commands (FCUnpublish + deleteStream when publishing, deleteStream when
   // playing) if a stream exists, and enters kClosing.
   void finish();
@@ -135,6 +140,8 @@ class ClientConnection {
   void on_control(const Message& m);
   void on_user_control(const Message& m);
   void on_command(const Message& m);
+  void on_play_data(Message&& m);
+  void on_media(Message&& m);
   void on_result(const commands::Command& c, const std::string& request);
   void on_error_reply(const commands::Command& c, const std::string& request);
   void on_status(const commands::Command& c);

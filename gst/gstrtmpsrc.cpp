@@ -1,0 +1,371 @@
+// rtmpsrc: plays an RTMP stream and outputs it as an FLV byte stream (video/x-flv).
+#include "gstrtmpsrc.hpp"
+
+#include <memory>
+
+#include "flv_output.hpp"
+#include "rtmp_errors.hpp"
+#include "rtmp_location.hpp"
+#include "rtmp_stats.hpp"
+#include "session.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(rtmp_src_debug);
+#define GST_CAT_DEFAULT rtmp_src_debug
+
+namespace {
+
+enum SrcProp : guint {
+  PROP_IDLE_TIMEOUT = rtmpgst::PROP_LOCATION_LAST,
+  PROP_STATS,
+};
+
+constexpr int64_t kPollUs = 100 * 1000;
+
+class SrcListener : public rtmpsession::SessionListener {
+ public:
+  SrcListener(GstElement* element, std::string url) : element_(element), url_(std::move(url)) {}
+  void on_state(rtmpsession::State s) override {
+    GST_INFO_OBJECT(element_, "%s: %s", url_.c_str(), rtmpsession::state_name(s));
+  }
+  void on_error(const rtmpsession::SessionError& e) override {
+    rtmpgst::post_session_error(element_, e, rtmpsession::Role::kPlay, url_);
+  }
+
+ private:
+  GstElement* element_;
+  std::string url_;
+};
+
+struct SrcPrivate {
+  rtmpgst::Location location;
+  guint idle_timeout = 0;
+
+  std::unique_ptr<SrcListener> listener;
+  std::unique_ptr<rtmpsession::Session> session;
+  rtmpsession::SessionStats last_stats;
+  GstTask* task = nullptr;
+  GRecMutex task_lock;
+  rtmpgst::FlvOutput flv;
+  std::optional<rtmp::Message> pending;  // taken before the header was sent
+  bool live = false;
+  bool live_decided = false;
+  bool discont = true;
+  bool paused_remote = false;
+  std::string safe_url;
+
+  SrcPrivate() { g_rec_mutex_init(&task_lock); }
+  ~SrcPrivate() { g_rec_mutex_clear(&task_lock); }
+};
+
+}  // namespace
+
+struct _GstRtmpSrc {
+  GstPushSrc parent;
+  SrcPrivate* priv;
+};
+
+static void uri_handler_init(gpointer iface, gpointer data);
+
+G_DEFINE_TYPE_WITH_CODE(GstRtmpSrc, gst_rtmp_src, GST_TYPE_PUSH_SRC,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, uri_handler_init))
+
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-flv"));
+
+static SrcPrivate* P(gpointer self) { return GST_RTMP_SRC(self)->priv; }
+
+static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec* pspec) {
+  SrcPrivate* p = P(obj);
+  if (rtmpgst::set_location_property(obj, p->location, id, value)) return;
+  GST_OBJECT_LOCK(obj);
+  if (id == PROP_IDLE_TIMEOUT)
+    p->idle_timeout = g_value_get_uint(value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+  GST_OBJECT_UNLOCK(obj);
+}
+
+static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspec) {
+  SrcPrivate* p = P(obj);
+  if (rtmpgst::get_location_property(obj, p->location, id, value)) return;
+  switch (id) {
+    case PROP_IDLE_TIMEOUT: g_value_set_uint(value, p->idle_timeout); break;
+    case PROP_STATS: {
+      GST_OBJECT_LOCK(obj);
+      rtmpsession::SessionStats s = p->session ? p->session->stats() : p->last_stats;
+      GST_OBJECT_UNLOCK(obj);
+      g_value_take_boxed(value, rtmpgst::stats_to_structure(s));
+      break;
+    }
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec); break;
+  }
+}
+
+static void task_func(gpointer data) {
+  SrcPrivate* p = P(data);
+  p->session->run();
+  // Stop, not pause: a pause here could override the stop() of a concurrent state change and
+  // leave gst_task_join() waiting forever. Stopping twice is harmless.
+  gst_task_stop(p->task);
+}
+
+static gboolean src_start(GstBaseSrc* bsrc) {
+  SrcPrivate* p = P(bsrc);
+  rtmpsession::SessionConfig config;
+  std::string error;
+  GST_OBJECT_LOCK(bsrc);
+  bool ok = rtmpgst::make_session_config(p->location, rtmpsession::Role::kPlay, &config, &error);
+  GST_OBJECT_UNLOCK(bsrc);
+  if (!ok) {
+    GST_ELEMENT_ERROR(bsrc, RESOURCE, SETTINGS, ("Invalid RTMP location: %s", error.c_str()),
+                      (nullptr));
+    return FALSE;
+  }
+  GST_INFO_OBJECT(bsrc, "playing %s", config.safe_url.c_str());
+  p->safe_url = config.safe_url;
+  p->listener = std::make_unique<SrcListener>(GST_ELEMENT(bsrc), config.safe_url);
+  auto session = std::make_unique<rtmpsession::Session>(std::move(config), p->listener.get());
+  GST_OBJECT_LOCK(bsrc);
+  p->session = std::move(session);
+  GST_OBJECT_UNLOCK(bsrc);
+  p->flv.reset(false);
+  p->pending.reset();
+  gst_base_src_set_live(bsrc, TRUE);
+  p->live = true;
+  p->live_decided = p->paused_remote = false;
+  p->discont = true;
+  p->task = gst_task_new(task_func, bsrc, nullptr);
+  gst_object_set_name(GST_OBJECT(p->task), "rtmpsrc-session");
+  gst_task_set_lock(p->task, &p->task_lock);
+  return gst_task_start(p->task);
+}
+
+static gboolean src_stop(GstBaseSrc* bsrc) {
+  SrcPrivate* p = P(bsrc);
+  if (p->session) p->session->cancel();
+  if (p->task) {
+    gst_task_stop(p->task);
+    gst_task_join(p->task);
+    gst_object_unref(p->task);
+    p->task = nullptr;
+  }
+  GST_OBJECT_LOCK(bsrc);
+  if (p->session) p->last_stats = p->session->stats();
+  std::unique_ptr<rtmpsession::Session> session = std::move(p->session);
+  GST_OBJECT_UNLOCK(bsrc);
+  session.reset();
+  p->listener.reset();
+  return TRUE;
+}
+
+static gboolean src_unlock(GstBaseSrc* bsrc) {
+  if (SrcPrivate* p = P(bsrc); p->session) p->session->set_flushing(true);
+  return TRUE;
+}
+
+static gboolean src_unlock_stop(GstBaseSrc* bsrc) {
+  if (SrcPrivate* p = P(bsrc); p->session) p->session->set_flushing(false);
+  return TRUE;
+}
+
+// Waits for the next message; applies idle-timeout once the stream plays.
+static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m) {
+  SrcPrivate* p = self->priv;
+  GST_OBJECT_LOCK(self);
+  int64_t idle_us = int64_t{p->idle_timeout} * G_USEC_PER_SEC;
+  GST_OBJECT_UNLOCK(self);
+  int64_t idle_since = g_get_monotonic_time();
+  for (;;) {
+    switch (p->session->pull(m, kPollUs)) {
+      case rtmpsession::PullResult::kMessage: return GST_FLOW_OK;
+      case rtmpsession::PullResult::kEnd:
+        GST_INFO_OBJECT(self, "server ended the stream");
+        return GST_FLOW_EOS;
+      case rtmpsession::PullResult::kError: return GST_FLOW_ERROR;
+      case rtmpsession::PullResult::kFlushing: return GST_FLOW_FLUSHING;
+      case rtmpsession::PullResult::kTimeout: break;
+    }
+    int64_t now = g_get_monotonic_time();
+    if (p->session->state() != rtmpsession::State::kPlaying) idle_since = now;
+    if (idle_us > 0 && now - idle_since >= idle_us) {
+      GST_ELEMENT_ERROR(self, RESOURCE, READ,
+                        ("Could not play %s: no media received for %u s (idle-timeout)",
+                         p->safe_url.c_str(), p->idle_timeout),
+                        ("state: %s", rtmpsession::state_name(p->session->state())));
+      return GST_FLOW_ERROR;
+    }
+  }
+}
+
+// The element starts as a live source (the state change to PAUSED cannot wait for the network);
+// when the server marks the stream recorded (StreamIsRecorded comes before any media) it becomes
+// a non-live, seekable source before its first buffer.
+static void decide_liveness(GstRtmpSrc* self) {
+  SrcPrivate* p = self->priv;
+  if (p->live_decided) return;
+  p->live_decided = true;
+  p->live = !p->session->recorded();
+  GST_INFO_OBJECT(self, "stream is %s", p->live ? "live" : "recorded (seekable)");
+  if (!p->live) gst_base_src_set_live(GST_BASE_SRC(self), FALSE);
+}
+
+static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
+  auto* self = GST_RTMP_SRC(psrc);
+  SrcPrivate* p = self->priv;
+  rtmp::Message m;
+  if (p->pending) {
+    m = std::move(*p->pending);
+    p->pending.reset();
+  } else {
+    GstFlowReturn ret = next_message(self, &m);
+    if (ret != GST_FLOW_OK) return ret;
+  }
+  decide_liveness(self);
+  if (!p->flv.header_sent()) {
+    *out = p->flv.make_header(m);
+    p->pending = std::move(m);
+    return GST_FLOW_OK;
+  }
+  GST_LOG_OBJECT(self, "tag type %u ts %u size %zu", m.type, m.timestamp, m.payload.size());
+  *out = p->flv.make_tag(m, p->live);
+  if (p->discont) {
+    GST_BUFFER_FLAG_SET(*out, GST_BUFFER_FLAG_DISCONT);
+    p->discont = false;
+  }
+  return GST_FLOW_OK;
+}
+
+static gboolean src_is_seekable(GstBaseSrc* bsrc) {
+  SrcPrivate* p = P(bsrc);
+  return p->session && p->live_decided && !p->live;
+}
+
+static gboolean src_do_seek(GstBaseSrc* bsrc, GstSegment* segment) {
+  SrcPrivate* p = P(bsrc);
+  if (!p->session || !p->live_decided) return TRUE;  // the initial seek to 0 before playing
+  if (p->live) return FALSE;
+  guint64 ms = segment->start / GST_MSECOND;
+  GST_INFO_OBJECT(bsrc, "seeking to %" G_GUINT64_FORMAT " ms", ms);
+  p->session->seek(static_cast<uint32_t>(ms));
+  p->pending.reset();
+  p->flv.reset(true);
+  p->discont = true;
+  segment->time = segment->start;
+  segment->position = segment->start;
+  return TRUE;
+}
+
+static gboolean src_query(GstBaseSrc* bsrc, GstQuery* query) {
+  SrcPrivate* p = P(bsrc);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && p->session) {
+    GstFormat fmt;
+    gst_query_parse_duration(query, &fmt, nullptr);
+    if (fmt == GST_FORMAT_TIME && !p->live && p->flv.duration_ms()) {
+      gst_query_set_duration(query, GST_FORMAT_TIME,
+                             static_cast<gint64>(*p->flv.duration_ms() * GST_MSECOND));
+      return TRUE;
+    }
+  }
+  return GST_BASE_SRC_CLASS(gst_rtmp_src_parent_class)->query(bsrc, query);
+}
+
+static GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  SrcPrivate* p = P(element);
+  // Recorded streams: tell the server to pause while the pipeline is paused.
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED && p->session && p->live_decided &&
+      !p->live) {
+    p->session->pause(true);
+    p->paused_remote = true;
+  } else if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && p->session && p->paused_remote) {
+    p->session->pause(false);
+    p->paused_remote = false;
+  }
+  return GST_ELEMENT_CLASS(gst_rtmp_src_parent_class)->change_state(element, transition);
+}
+
+static void finalize(GObject* obj) {
+  delete P(obj);
+  G_OBJECT_CLASS(gst_rtmp_src_parent_class)->finalize(obj);
+}
+
+static void gst_rtmp_src_init(GstRtmpSrc* self) {
+  self->priv = new SrcPrivate();
+  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+  gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
+}
+
+static void install_src_properties(GObjectClass* oc) {
+  rtmpgst::install_location_properties(oc);
+  g_object_class_install_property(
+      oc, PROP_IDLE_TIMEOUT,
+      g_param_spec_uint("idle-timeout", "Idle timeout",
+                        "Seconds without any media while playing before the element fails with "
+                        "a RESOURCE/READ error (a stalled stream is not end of stream); 0 = off",
+                        0, G_MAXUINT / 1000, 0,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      oc, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Connection statistics (application/x-rtmp-stats): state, "
+                         "in-bytes-total, out-bytes-total, in-messages, out-messages, "
+                         "in-chunk-size, out-chunk-size, in-window-ack-size, bitrate (incoming "
+                         "bits/s over the last 5 s), ...",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
+
+static void gst_rtmp_src_class_init(GstRtmpSrcClass* klass) {
+  GObjectClass* oc = G_OBJECT_CLASS(klass);
+  GstElementClass* ec = GST_ELEMENT_CLASS(klass);
+  GstBaseSrcClass* bc = GST_BASE_SRC_CLASS(klass);
+  oc->set_property = set_property;
+  oc->get_property = get_property;
+  oc->finalize = finalize;
+  install_src_properties(oc);
+  gst_element_class_add_static_pad_template(ec, &src_template);
+  gst_element_class_set_static_metadata(
+      ec, "RTMP source", "Source/Network",
+      "Plays an RTMP stream as FLV (native implementation). Live streams make a live source; "
+      "recorded ones can seek. Example: gst-launch-1.0 rtmpsrc "
+      "location=rtmp://host/live/stream ! flvdemux name=d d.video ! queue ! decodebin ! "
+      "autovideosink",
+      "gst-rtmp-native developers");
+  ec->change_state = change_state;
+  bc->start = src_start;
+  bc->stop = src_stop;
+  bc->unlock = src_unlock;
+  bc->unlock_stop = src_unlock_stop;
+  bc->is_seekable = src_is_seekable;
+  bc->do_seek = src_do_seek;
+  bc->query = src_query;
+  GST_PUSH_SRC_CLASS(klass)->create = src_create;
+  GST_DEBUG_CATEGORY_INIT(rtmp_src_debug, "rtmpsrc", 0, "Native RTMP source");
+}
+
+static GstURIType uri_get_type(GType) { return GST_URI_SRC; }
+static const gchar* const* uri_get_protocols(GType) { return rtmpgst::uri_protocols(); }
+
+static gchar* uri_get_uri(GstURIHandler* handler) {
+  SrcPrivate* p = P(handler);
+  GST_OBJECT_LOCK(handler);
+  gchar* uri = g_strdup(p->location.to_uri(false).c_str());
+  GST_OBJECT_UNLOCK(handler);
+  return uri;
+}
+
+static gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
+  SrcPrivate* p = P(handler);
+  GST_OBJECT_LOCK(handler);
+  gboolean ok = p->location.set_uri(uri, error);
+  GST_OBJECT_UNLOCK(handler);
+  return ok;
+}
+
+static void uri_handler_init(gpointer g_iface, gpointer) {
+  auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
+  iface->get_type = uri_get_type;
+  iface->get_protocols = uri_get_protocols;
+  iface->get_uri = uri_get_uri;
+  iface->set_uri = uri_set_uri;
+}
