@@ -109,8 +109,9 @@ bool Session::finish() {
   }
   wake();
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return ended_; });
-  return state_.load() == State::kClosed && !cancel_requested_;
+  // A flush (state change to READY/NULL while EOS is pending) must not wait for the network.
+  changed_.wait(lock, [&] { return ended_ || flushing_ || cancel_requested_; });
+  return ended_ && state_.load() == State::kClosed && !cancel_requested_;
 }
 
 void Session::set_flushing(bool flushing) {
@@ -175,9 +176,10 @@ bool Session::wait_streaming() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] {
     State s = state_.load();
-    return ended_ || s == State::kPublishing || s == State::kPlaying;
+    return ended_ || flushing_ || cancel_requested_ || s == State::kPublishing ||
+           s == State::kPlaying;
   });
-  return !ended_;
+  return !ended_ && !flushing_ && !cancel_requested_;
 }
 
 SessionStats Session::stats() const {
@@ -217,9 +219,11 @@ void Session::fail(ErrorKind kind, std::string message, std::string code) {
   }
   SessionError error{kind, state_.load(), std::move(message), std::move(code)};
   publish_stats();
+  // The error goes on the bus before anything the streaming thread could post when its push
+  // fails (e.g. a generic "Internal data stream error" upstream).
+  listener_->on_error(error);
   set_state(State::kBroken);
   queue_.close();
-  listener_->on_error(error);
   {
     std::lock_guard lock(mutex_);
     ended_ = true;

@@ -1103,3 +1103,92 @@ def gst_element_exists(name: str, timeout: float = 120.0) -> bool:
     """gst-inspect-1.0 NAME (also builds/refreshes the registry once)."""
     r = subprocess.run([GST_INSPECT, name], capture_output=True, timeout=timeout)
     return r.returncode == 0
+
+
+# --------------------------------------------------------------------------
+# Background processes (players, servers) with a log file
+# --------------------------------------------------------------------------
+
+class BackgroundProcess:
+    """A program running while the test does something else, as a context
+    manager; stdout and stderr go to `log_path`.
+
+        with BackgroundProcess([GST_LAUNCH, "rtmpsrc", ...], tmp / "player.log") as p:
+            ...
+            rc = p.wait(30)          # TimeoutError if still running (not killed)
+
+    On exit the process group is stopped (SIGTERM, then SIGKILL after `grace`
+    seconds) if it is still running, and the log is printed when the block
+    raised."""
+
+    def __init__(self, argv: Sequence[str], log_path: str | os.PathLike, *,
+                 env: dict | None = None, grace: float = 3.0):
+        self.argv = [str(a) for a in argv]
+        self.log_path = Path(log_path)
+        self.env = env
+        self.grace = grace
+        self.proc: subprocess.Popen | None = None
+        self.returncode: int | None = None
+
+    def start(self) -> "BackgroundProcess":
+        full_env = dict(os.environ)
+        full_env.setdefault("GST_DEBUG_NO_COLOR", "1")
+        if self.env:
+            full_env.update(self.env)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            self.proc = _spawn(self.argv, stdout=log, stderr=subprocess.STDOUT, env=full_env)
+        return self
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait(self, timeout: float) -> int:
+        """Wait for the process to exit by itself; raise TimeoutError if it
+        does not within `timeout` seconds (it keeps running)."""
+        if self.proc is None:
+            return self.returncode
+        if not _reap(self.proc, timeout):
+            raise TimeoutError(f"{shlex.join(self.argv)} still running after {timeout:.1f}s\n"
+                               f"--- log ---\n{self.log()}")
+        self.returncode = self.proc.returncode
+        _forget(self.proc)
+        self.proc = None
+        return self.returncode
+
+    def stop(self, first_signal: int = signal.SIGTERM) -> int | None:
+        if self.proc is not None:
+            self.returncode = stop_process(self.proc, first_signal, self.grace)
+            self.proc = None
+        return self.returncode
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def __enter__(self) -> "BackgroundProcess":
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.stop()
+        if exc_type is not None:
+            print(f"===== log of {shlex.join(self.argv)} ({self.log_path}) =====\n{self.log()}\n"
+                  f"===== end of log =====", file=sys.stderr)
+
+
+def port_listening(port: int, host: str = LOOPBACK) -> bool:
+    """Whether some socket is in LISTEN state on host:port (IPv4), read from
+    /proc/net/tcp.  Unlike port_accepts() this does not connect, so it does
+    not use up a one-shot server such as `ffmpeg -listen 1`."""
+    want = f"{int.from_bytes(socket.inet_aton(host), 'little'):08X}:{port:04X}"
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    for line in lines:
+        cols = line.split()
+        if len(cols) > 3 and cols[3] == "0A" and cols[1] in (want, f"00000000:{port:04X}"):
+            return True
+    return False
