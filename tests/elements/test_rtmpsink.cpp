@@ -894,8 +894,6 @@ static Suite* rtmpsink_suite() {
   tcase_add_test(publish, test_publish_success);
   tcase_add_test(publish, test_stop_while_connecting);
   tcase_add_test(publish, test_stop_while_publishing);
-  // Known element/session bug (stopping during the EOS wait blocks until the session's timeout):
-  // opt-in until fixed, then register unconditionally.
   tcase_add_test(publish, test_stop_during_eos);
 
   TCase* general = tcase_create("general");
