@@ -28,8 +28,10 @@ void FlvOutput::reset(bool keep_header) {
 uint64_t FlvOutput::unwrap(uint32_t ts) {
   if (have_last_) {
     // A jump of more than half the range is a wrap (forwards) or a late pre-wrap message.
-    if (ts < last_ts_ && last_ts_ - ts > 0x80000000u) epoch_ += kWrap;
-    else if (ts > last_ts_ && ts - last_ts_ > 0x80000000u && epoch_ >= kWrap) return epoch_ - kWrap + ts;
+    if (ts < last_ts_ && last_ts_ - ts > 0x80000000u)
+      epoch_ += kWrap;
+    else if (ts > last_ts_ && ts - last_ts_ > 0x80000000u && epoch_ >= kWrap)
+      return epoch_ - kWrap + ts;
   }
   have_last_ = true;
   last_ts_ = ts;

@@ -81,16 +81,24 @@ G_DEFINE_TYPE_WITH_CODE(GstRtmpSink, gst_rtmp_sink, GST_TYPE_BASE_SINK,
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-flv"));
 
-static SinkPrivate* P(gpointer self) { return GST_RTMP_SINK(self)->priv; }
+static SinkPrivate* P(gpointer self) {
+  return GST_RTMP_SINK(self)->priv;
+}
 
 static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec* pspec) {
   SinkPrivate* p = P(obj);
   if (rtmpgst::set_location_property(obj, p->location, id, value)) return;
   GST_OBJECT_LOCK(obj);
   switch (id) {
-    case PROP_CHUNK_SIZE: p->chunk_size = g_value_get_uint(value); break;
-    case PROP_ASYNC_CONNECT: p->async_connect = g_value_get_boolean(value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec); break;
+    case PROP_CHUNK_SIZE:
+      p->chunk_size = g_value_get_uint(value);
+      break;
+    case PROP_ASYNC_CONNECT:
+      p->async_connect = g_value_get_boolean(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+      break;
   }
   GST_OBJECT_UNLOCK(obj);
 }
@@ -99,8 +107,12 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
   SinkPrivate* p = P(obj);
   if (rtmpgst::get_location_property(obj, p->location, id, value)) return;
   switch (id) {
-    case PROP_CHUNK_SIZE: g_value_set_uint(value, p->chunk_size); break;
-    case PROP_ASYNC_CONNECT: g_value_set_boolean(value, p->async_connect); break;
+    case PROP_CHUNK_SIZE:
+      g_value_set_uint(value, p->chunk_size);
+      break;
+    case PROP_ASYNC_CONNECT:
+      g_value_set_boolean(value, p->async_connect);
+      break;
     case PROP_STATS: {
       GST_OBJECT_LOCK(obj);
       rtmpsession::SessionStats s = p->session ? p->session->stats() : p->last_stats;
@@ -108,7 +120,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
       g_value_take_boxed(value, rtmpgst::stats_to_structure(s));
       break;
     }
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+      break;
   }
 }
 
@@ -195,7 +209,8 @@ static gboolean sink_set_caps(GstBaseSink* bsink, GstCaps* caps) {
   p->clear_caps_headers();
   for (guint i = 0; i < gst_value_array_get_size(headers); i++) {
     const GValue* v = gst_value_array_get_value(headers, i);
-    if (GST_VALUE_HOLDS_BUFFER(v)) p->caps_headers.push_back(gst_buffer_ref(gst_value_get_buffer(v)));
+    if (GST_VALUE_HOLDS_BUFFER(v))
+      p->caps_headers.push_back(gst_buffer_ref(gst_value_get_buffer(v)));
   }
   GST_DEBUG_OBJECT(bsink, "%zu streamheader buffers in caps", p->caps_headers.size());
   return TRUE;
@@ -220,7 +235,7 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf) {
   for (auto& tag : p->tags) {
     if (!p->session->push_media(rtmp::tag_to_message(std::move(tag), 0)))
       return p->session->state() == rtmpsession::State::kBroken ? GST_FLOW_ERROR
-                                                                 : GST_FLOW_FLUSHING;
+                                                                : GST_FLOW_FLUSHING;
   }
   return GST_FLOW_OK;
 }
@@ -237,7 +252,8 @@ static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
     }
   }
   // The caps' streamheader already carried these (flvmux sends them both ways).
-  if (p->caps_headers_sent && GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_HEADER)) return GST_FLOW_OK;
+  if (p->caps_headers_sent && GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_HEADER))
+    return GST_FLOW_OK;
   return push_flv(self, buf);
 }
 
@@ -313,8 +329,12 @@ static void gst_rtmp_sink_class_init(GstRtmpSinkClass* klass) {
   GST_DEBUG_CATEGORY_INIT(rtmp_sink_debug, "rtmpsink", 0, "Native RTMP sink");
 }
 
-static GstURIType uri_get_type(GType) { return GST_URI_SINK; }
-static const gchar* const* uri_get_protocols(GType) { return rtmpgst::uri_protocols(); }
+static GstURIType uri_get_type(GType) {
+  return GST_URI_SINK;
+}
+static const gchar* const* uri_get_protocols(GType) {
+  return rtmpgst::uri_protocols();
+}
 
 static gchar* uri_get_uri(GstURIHandler* handler) {
   SinkPrivate* p = P(handler);

@@ -72,7 +72,9 @@ G_DEFINE_TYPE_WITH_CODE(GstRtmpSrc, gst_rtmp_src, GST_TYPE_PUSH_SRC,
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-flv"));
 
-static SrcPrivate* P(gpointer self) { return GST_RTMP_SRC(self)->priv; }
+static SrcPrivate* P(gpointer self) {
+  return GST_RTMP_SRC(self)->priv;
+}
 
 static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec* pspec) {
   SrcPrivate* p = P(obj);
@@ -89,7 +91,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
   SrcPrivate* p = P(obj);
   if (rtmpgst::get_location_property(obj, p->location, id, value)) return;
   switch (id) {
-    case PROP_IDLE_TIMEOUT: g_value_set_uint(value, p->idle_timeout); break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint(value, p->idle_timeout);
+      break;
     case PROP_STATS: {
       GST_OBJECT_LOCK(obj);
       rtmpsession::SessionStats s = p->session ? p->session->stats() : p->last_stats;
@@ -97,7 +101,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
       g_value_take_boxed(value, rtmpgst::stats_to_structure(s));
       break;
     }
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+      break;
   }
 }
 
@@ -177,13 +183,17 @@ static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m) {
   int64_t idle_since = g_get_monotonic_time();
   for (;;) {
     switch (p->session->pull(m, kPollUs)) {
-      case rtmpsession::PullResult::kMessage: return GST_FLOW_OK;
+      case rtmpsession::PullResult::kMessage:
+        return GST_FLOW_OK;
       case rtmpsession::PullResult::kEnd:
         GST_INFO_OBJECT(self, "server ended the stream");
         return GST_FLOW_EOS;
-      case rtmpsession::PullResult::kError: return GST_FLOW_ERROR;
-      case rtmpsession::PullResult::kFlushing: return GST_FLOW_FLUSHING;
-      case rtmpsession::PullResult::kTimeout: break;
+      case rtmpsession::PullResult::kError:
+        return GST_FLOW_ERROR;
+      case rtmpsession::PullResult::kFlushing:
+        return GST_FLOW_FLUSHING;
+      case rtmpsession::PullResult::kTimeout:
+        break;
     }
     int64_t now = g_get_monotonic_time();
     if (p->session->state() != rtmpsession::State::kPlaying) idle_since = now;
@@ -343,8 +353,12 @@ static void gst_rtmp_src_class_init(GstRtmpSrcClass* klass) {
   GST_DEBUG_CATEGORY_INIT(rtmp_src_debug, "rtmpsrc", 0, "Native RTMP source");
 }
 
-static GstURIType uri_get_type(GType) { return GST_URI_SRC; }
-static const gchar* const* uri_get_protocols(GType) { return rtmpgst::uri_protocols(); }
+static GstURIType uri_get_type(GType) {
+  return GST_URI_SRC;
+}
+static const gchar* const* uri_get_protocols(GType) {
+  return rtmpgst::uri_protocols();
+}
 
 static gchar* uri_get_uri(GstURIHandler* handler) {
   SrcPrivate* p = P(handler);

@@ -8,7 +8,9 @@ using rtmpsession::State;
 
 namespace {
 
-bool streaming(State s) { return s == State::kPublishing || s == State::kPlaying || s == State::kClosing; }
+bool streaming(State s) {
+  return s == State::kPublishing || s == State::kPlaying || s == State::kClosing;
+}
 
 }  // namespace
 
@@ -17,25 +19,43 @@ GstResourceError resource_error_code(const rtmpsession::SessionError& e, Role ro
   GstResourceError open = pub ? GST_RESOURCE_ERROR_OPEN_WRITE : GST_RESOURCE_ERROR_OPEN_READ;
   GstResourceError io = pub ? GST_RESOURCE_ERROR_WRITE : GST_RESOURCE_ERROR_READ;
   switch (e.kind) {
-    case ErrorKind::kBadLocation: return GST_RESOURCE_ERROR_SETTINGS;
-    case ErrorKind::kHostNotFound: return GST_RESOURCE_ERROR_NOT_FOUND;
+    case ErrorKind::kBadLocation:
+      return GST_RESOURCE_ERROR_SETTINGS;
+    case ErrorKind::kHostNotFound:
+      return GST_RESOURCE_ERROR_NOT_FOUND;
     case ErrorKind::kConnectionRefused:
-    case ErrorKind::kConnectFailed: return open;
-    case ErrorKind::kTimeout: return streaming(e.state) ? io : open;
-    case ErrorKind::kHandshake: return GST_RESOURCE_ERROR_OPEN_READ_WRITE;
-    case ErrorKind::kConnectRejected: return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-    case ErrorKind::kInvalidApp: return GST_RESOURCE_ERROR_NOT_FOUND;
-    case ErrorKind::kCreateStreamFailed: return GST_RESOURCE_ERROR_FAILED;
-    case ErrorKind::kPublishBadName: return GST_RESOURCE_ERROR_BUSY;
-    case ErrorKind::kPublishDenied: return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-    case ErrorKind::kPublishFailed: return GST_RESOURCE_ERROR_OPEN_WRITE;
-    case ErrorKind::kStreamNotFound: return GST_RESOURCE_ERROR_NOT_FOUND;
-    case ErrorKind::kPlayFailed: return GST_RESOURCE_ERROR_OPEN_READ;
-    case ErrorKind::kDisconnected: return streaming(e.state) ? io : open;
-    case ErrorKind::kProtocol: return GST_RESOURCE_ERROR_FAILED;
-    case ErrorKind::kWriteFailed: return GST_RESOURCE_ERROR_WRITE;
-    case ErrorKind::kReadFailed: return GST_RESOURCE_ERROR_READ;
-    case ErrorKind::kNone: break;
+    case ErrorKind::kConnectFailed:
+      return open;
+    case ErrorKind::kTimeout:
+      return streaming(e.state) ? io : open;
+    case ErrorKind::kHandshake:
+      return GST_RESOURCE_ERROR_OPEN_READ_WRITE;
+    case ErrorKind::kConnectRejected:
+      return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case ErrorKind::kInvalidApp:
+      return GST_RESOURCE_ERROR_NOT_FOUND;
+    case ErrorKind::kCreateStreamFailed:
+      return GST_RESOURCE_ERROR_FAILED;
+    case ErrorKind::kPublishBadName:
+      return GST_RESOURCE_ERROR_BUSY;
+    case ErrorKind::kPublishDenied:
+      return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case ErrorKind::kPublishFailed:
+      return GST_RESOURCE_ERROR_OPEN_WRITE;
+    case ErrorKind::kStreamNotFound:
+      return GST_RESOURCE_ERROR_NOT_FOUND;
+    case ErrorKind::kPlayFailed:
+      return GST_RESOURCE_ERROR_OPEN_READ;
+    case ErrorKind::kDisconnected:
+      return streaming(e.state) ? io : open;
+    case ErrorKind::kProtocol:
+      return GST_RESOURCE_ERROR_FAILED;
+    case ErrorKind::kWriteFailed:
+      return GST_RESOURCE_ERROR_WRITE;
+    case ErrorKind::kReadFailed:
+      return GST_RESOURCE_ERROR_READ;
+    case ErrorKind::kNone:
+      break;
   }
   return GST_RESOURCE_ERROR_FAILED;
 }

@@ -55,8 +55,8 @@ void install_location_properties(GObjectClass* klass) {
       g_param_spec_int("port", "Port", "RTMP server TCP port", 1, 65535, 1935, flags));
   g_object_class_install_property(
       klass, PROP_APPLICATION,
-      g_param_spec_string("application", "Application",
-                          "RTMP application path (may contain '/')", "live", flags));
+      g_param_spec_string("application", "Application", "RTMP application path (may contain '/')",
+                          "live", flags));
   g_object_class_install_property(
       klass, PROP_STREAM,
       g_param_spec_string("stream", "Stream", "RTMP stream name, with any ?query", "myStream",
@@ -96,13 +96,26 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
       }
       break;
     }
-    case PROP_HOST: loc.host = str_or_empty(value); break;
-    case PROP_PORT: loc.port = g_value_get_int(value); break;
-    case PROP_APPLICATION: loc.application = str_or_empty(value); break;
-    case PROP_STREAM: loc.stream = str_or_empty(value); break;
-    case PROP_TIMEOUT: loc.timeout = g_value_get_uint(value); break;
-    case PROP_FLASH_VERSION: loc.flash_version = str_or_empty(value); break;
-    default: break;
+    case PROP_HOST:
+      loc.host = str_or_empty(value);
+      break;
+    case PROP_PORT:
+      loc.port = g_value_get_int(value);
+      break;
+    case PROP_APPLICATION:
+      loc.application = str_or_empty(value);
+      break;
+    case PROP_STREAM:
+      loc.stream = str_or_empty(value);
+      break;
+    case PROP_TIMEOUT:
+      loc.timeout = g_value_get_uint(value);
+      break;
+    case PROP_FLASH_VERSION:
+      loc.flash_version = str_or_empty(value);
+      break;
+    default:
+      break;
   }
   GST_OBJECT_UNLOCK(obj);
   return true;
@@ -112,16 +125,29 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
   if (id >= PROP_LOCATION_LAST) return false;
   GST_OBJECT_LOCK(obj);
   switch (id) {
-    case PROP_LOCATION: g_value_set_string(value, loc.to_uri(false).c_str()); break;
-    case PROP_HOST: g_value_set_string(value, loc.host.c_str()); break;
-    case PROP_PORT: g_value_set_int(value, loc.port); break;
-    case PROP_APPLICATION: g_value_set_string(value, loc.application.c_str()); break;
-    case PROP_STREAM: g_value_set_string(value, loc.stream.c_str()); break;
-    case PROP_TIMEOUT: g_value_set_uint(value, loc.timeout); break;
+    case PROP_LOCATION:
+      g_value_set_string(value, loc.to_uri(false).c_str());
+      break;
+    case PROP_HOST:
+      g_value_set_string(value, loc.host.c_str());
+      break;
+    case PROP_PORT:
+      g_value_set_int(value, loc.port);
+      break;
+    case PROP_APPLICATION:
+      g_value_set_string(value, loc.application.c_str());
+      break;
+    case PROP_STREAM:
+      g_value_set_string(value, loc.stream.c_str());
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint(value, loc.timeout);
+      break;
     case PROP_FLASH_VERSION:
       g_value_set_string(value, loc.flash_version.empty() ? nullptr : loc.flash_version.c_str());
       break;
-    default: break;
+    default:
+      break;
   }
   GST_OBJECT_UNLOCK(obj);
   return true;

@@ -1,5 +1,6 @@
 // Location and connection properties shared by rtmpsink and rtmpsrc: one implementation of
-// `location`, `host`, `port`, `application`, `stream`, `timeout`, `flash-version` and the URI handler.
+// `location`, `host`, `port`, `application`, `stream`, `timeout`, `flash-version` and the URI
+// handler.
 #pragma once
 
 #include <gst/gst.h>

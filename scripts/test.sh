@@ -18,7 +18,7 @@ run_suite() {  # $1 build dir, rest: meson setup options
 run_suite build || status=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_suite build-sanitize -Dsanitize=true -Dbuildtype=debug || status=1
+run_suite build-sanitize -Dsanitize=true || status=1
 
 python3 scripts/summarize.py build/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json
 exit $status

@@ -5,8 +5,7 @@ namespace rtmpsession {
 bool MediaQueue::push(rtmp::Message&& m) {
   std::unique_lock lock(mutex_);
   // One message is always accepted into an empty queue, whatever its size.
-  space_.wait(lock,
-              [&] { return closed_ || flushing_ || items_.empty() || bytes_ < max_bytes_; });
+  space_.wait(lock, [&] { return closed_ || flushing_ || items_.empty() || bytes_ < max_bytes_; });
   if (closed_ || flushing_) return false;
   bytes_ += m.payload.size();
   items_.push_back(std::move(m));

@@ -18,29 +18,45 @@ constexpr int64_t kRateWindowUs = 5 * G_USEC_PER_SEC;
 ErrorKind map_client_error(rtmp::ClientErrorKind k) {
   using C = rtmp::ClientErrorKind;
   switch (k) {
-    case C::kHandshake: return ErrorKind::kHandshake;
-    case C::kConnectRejected: return ErrorKind::kConnectRejected;
-    case C::kInvalidApp: return ErrorKind::kInvalidApp;
-    case C::kCreateStreamFailed: return ErrorKind::kCreateStreamFailed;
-    case C::kPublishBadName: return ErrorKind::kPublishBadName;
-    case C::kPublishDenied: return ErrorKind::kPublishDenied;
-    case C::kPublishFailed: return ErrorKind::kPublishFailed;
-    case C::kStreamNotFound: return ErrorKind::kStreamNotFound;
-    case C::kPlayFailed: return ErrorKind::kPlayFailed;
-    case C::kServerClosed: return ErrorKind::kDisconnected;
+    case C::kHandshake:
+      return ErrorKind::kHandshake;
+    case C::kConnectRejected:
+      return ErrorKind::kConnectRejected;
+    case C::kInvalidApp:
+      return ErrorKind::kInvalidApp;
+    case C::kCreateStreamFailed:
+      return ErrorKind::kCreateStreamFailed;
+    case C::kPublishBadName:
+      return ErrorKind::kPublishBadName;
+    case C::kPublishDenied:
+      return ErrorKind::kPublishDenied;
+    case C::kPublishFailed:
+      return ErrorKind::kPublishFailed;
+    case C::kStreamNotFound:
+      return ErrorKind::kStreamNotFound;
+    case C::kPlayFailed:
+      return ErrorKind::kPlayFailed;
+    case C::kServerClosed:
+      return ErrorKind::kDisconnected;
     case C::kProtocol:
-    case C::kNone: break;
+    case C::kNone:
+      break;
   }
   return ErrorKind::kProtocol;
 }
 
 const char* waiting_for(State s) {
   switch (s) {
-    case State::kHandshaking: return "the server's handshake";
-    case State::kConnectingApp: return "the reply to connect";
-    case State::kCreatingStream: return "the reply to createStream";
-    case State::kStarting: return "the server to start the stream";
-    default: return "the server";
+    case State::kHandshaking:
+      return "the server's handshake";
+    case State::kConnectingApp:
+      return "the reply to connect";
+    case State::kCreatingStream:
+      return "the reply to createStream";
+    case State::kStarting:
+      return "the server to start the stream";
+    default:
+      return "the server";
   }
 }
 
@@ -48,18 +64,30 @@ const char* waiting_for(State s) {
 
 const char* state_name(State s) {
   switch (s) {
-    case State::kIdle: return "idle";
-    case State::kResolving: return "resolving";
-    case State::kConnecting: return "connecting";
-    case State::kHandshaking: return "handshaking";
-    case State::kConnectingApp: return "connecting-app";
-    case State::kCreatingStream: return "creating-stream";
-    case State::kStarting: return "starting";
-    case State::kPublishing: return "publishing";
-    case State::kPlaying: return "playing";
-    case State::kClosing: return "closing";
-    case State::kClosed: return "closed";
-    case State::kBroken: return "broken";
+    case State::kIdle:
+      return "idle";
+    case State::kResolving:
+      return "resolving";
+    case State::kConnecting:
+      return "connecting";
+    case State::kHandshaking:
+      return "handshaking";
+    case State::kConnectingApp:
+      return "connecting-app";
+    case State::kCreatingStream:
+      return "creating-stream";
+    case State::kStarting:
+      return "starting";
+    case State::kPublishing:
+      return "publishing";
+    case State::kPlaying:
+      return "playing";
+    case State::kClosing:
+      return "closing";
+    case State::kClosed:
+      return "closed";
+    case State::kBroken:
+      return "broken";
   }
   return "unknown";
 }
@@ -67,7 +95,9 @@ const char* state_name(State s) {
 Session::Session(SessionConfig config, SessionListener* listener)
     : config_(std::move(config)), listener_(listener), queue_(config_.queue_bytes) {}
 
-Session::~Session() { cancel(); }
+Session::~Session() {
+  cancel();
+}
 
 uint32_t Session::now_ms() const {
   return static_cast<uint32_t>((g_get_monotonic_time() - start_us_) / 1000);
@@ -447,9 +477,8 @@ void Session::read_socket() {
              "server closed the connection in answer to connect (application '" +
                  config_.application + "' rejected?)");
       } else if (s == State::kStarting && config_.role == Role::kPublish) {
-        fail(ErrorKind::kPublishDenied,
-             "server closed the connection in answer to publishing '" + config_.stream +
-                 "' (publishing denied?)");
+        fail(ErrorKind::kPublishDenied, "server closed the connection in answer to publishing '" +
+                                            config_.stream + "' (publishing denied?)");
       } else {
         fail(ErrorKind::kDisconnected,
              std::string("server closed the connection while ") + state_name(s));
@@ -479,16 +508,27 @@ void Session::handle_client_event(rtmp::ClientEvent& ev) {
   switch (ev.kind) {
     case K::kPhaseChanged:
       switch (ev.phase) {
-        case P::kHandshaking: set_state(State::kHandshaking); break;
-        case P::kConnectingApp: set_state(State::kConnectingApp); break;
-        case P::kCreatingStream: set_state(State::kCreatingStream); break;
-        case P::kStartingStream: set_state(State::kStarting); break;
+        case P::kHandshaking:
+          set_state(State::kHandshaking);
+          break;
+        case P::kConnectingApp:
+          set_state(State::kConnectingApp);
+          break;
+        case P::kCreatingStream:
+          set_state(State::kCreatingStream);
+          break;
+        case P::kStartingStream:
+          set_state(State::kStarting);
+          break;
         case P::kStreaming:
           set_state(config_.role == Role::kPublish ? State::kPublishing : State::kPlaying);
           break;
-        case P::kClosing: set_state(State::kClosing); break;
+        case P::kClosing:
+          set_state(State::kClosing);
+          break;
         case P::kIdle:
-        case P::kFailed: break;
+        case P::kFailed:
+          break;
       }
       break;
     case K::kStreamStarted:
@@ -508,7 +548,8 @@ void Session::handle_client_event(rtmp::ClientEvent& ev) {
       fail(map_client_error(e.kind), e.message, e.code);
       break;
     }
-    case K::kStatus: break;
+    case K::kStatus:
+      break;
   }
 }
 
@@ -520,15 +561,20 @@ void Session::on_play_event(rtmp::ClientEvent& ev) {
       case K::kStreamEnded:
         if (!discard_until_seeked_) stream_ended_ = true;
         break;
-      case K::kRecorded: recorded_.store(true); break;
-      case K::kSeekDone: discard_until_seeked_ = false; break;
+      case K::kRecorded:
+        recorded_.store(true);
+        break;
+      case K::kSeekDone:
+        discard_until_seeked_ = false;
+        break;
       case K::kMedia:
         if (discard_until_seeked_) return;
         last_media_ts_ = ev.message.timestamp;
         incoming_bytes_ += ev.message.payload.size();
         incoming_.push_back(std::move(ev.message));
         break;
-      default: return;
+      default:
+        return;
     }
   }
   changed_.notify_all();
@@ -637,7 +683,8 @@ void Session::publish_stats() {
   stats_.in_window_ack_size = c.in_window_ack_size;
   const auto& first = rate_samples_.front();
   int64_t span = now - first.first;
-  stats_.bitrate_bps = span > 0 ? double(bytes - first.second) * 8.0 * G_USEC_PER_SEC / double(span) : 0;
+  stats_.bitrate_bps =
+      span > 0 ? double(bytes - first.second) * 8.0 * G_USEC_PER_SEC / double(span) : 0;
 }
 
 }  // namespace rtmpsession

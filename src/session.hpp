@@ -87,8 +87,8 @@ class Session {
   MediaQueue queue_;
   std::atomic<State> state_{State::kIdle};
 
-  mutable std::mutex mutex_;          // guards the fields below up to the session-thread-only ones
-  std::condition_variable changed_;   // state changes, for finish()/wait_streaming()
+  mutable std::mutex mutex_;         // guards the fields below up to the session-thread-only ones
+  std::condition_variable changed_;  // state changes, for finish()/wait_streaming()
   bool cancel_requested_ = false;
   bool finish_requested_ = false;
   bool ended_ = false;
@@ -117,7 +117,7 @@ class Session {
   std::unique_ptr<TcpConnector> connector_;
   std::unique_ptr<rtmp::ClientConnection> client_;
   int64_t start_us_ = 0;
-  int64_t phase_deadline_us_ = 0;   // 0 = none
+  int64_t phase_deadline_us_ = 0;  // 0 = none
   int64_t write_stall_since_us_ = 0;
   int64_t close_deadline_us_ = 0;
   bool write_shut_ = false;

@@ -17,12 +17,12 @@ struct SessionConfig {
   uint16_t port = 1935;
   std::string application;
   std::string stream;
-  std::string tc_url;         // derived from the location when empty
-  std::string safe_url;       // the location without password, for messages
+  std::string tc_url;    // derived from the location when empty
+  std::string safe_url;  // the location without password, for messages
   std::string flash_version;
   std::string swf_url;
   std::string page_url;
-  uint32_t timeout_seconds = 10;   // per phase: resolve, connect, handshake, each reply
+  uint32_t timeout_seconds = 10;  // per phase: resolve, connect, handshake, each reply
   uint32_t chunk_size = 4096;
   size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)
 };
@@ -35,7 +35,7 @@ enum class State {
   kHandshaking,
   kConnectingApp,
   kCreatingStream,
-  kStarting,     // publish or play sent, waiting for the server to accept
+  kStarting,  // publish or play sent, waiting for the server to accept
   kPublishing,
   kPlaying,
   kClosing,
@@ -47,10 +47,10 @@ const char* state_name(State s);
 
 enum class ErrorKind {
   kNone,
-  kBadLocation,       // URL or configuration unusable
+  kBadLocation,  // URL or configuration unusable
   kHostNotFound,
   kConnectionRefused,
-  kConnectFailed,     // other socket errors while connecting (unreachable network, ...)
+  kConnectFailed,  // other socket errors while connecting (unreachable network, ...)
   kTimeout,
   kHandshake,
   kConnectRejected,
@@ -61,8 +61,8 @@ enum class ErrorKind {
   kPublishFailed,
   kStreamNotFound,
   kPlayFailed,
-  kDisconnected,      // the connection ended while streaming (server closed, reset)
-  kProtocol,          // malformed data from the server
+  kDisconnected,  // the connection ended while streaming (server closed, reset)
+  kProtocol,      // malformed data from the server
   kWriteFailed,
   kReadFailed,
 };

@@ -92,8 +92,8 @@ void TcpConnector::on_resolved(GObject* source, GAsyncResult* result, gpointer d
     return;
   }
   if (!list) {
-    std::string msg = "could not resolve host '" + self->host_ + "': " +
-                      (error ? error->message : "no address");
+    std::string msg =
+        "could not resolve host '" + self->host_ + "': " + (error ? error->message : "no address");
     g_clear_error(&error);
     self->fail(ErrorKind::kHostNotFound, std::move(msg));
     return;
@@ -161,8 +161,8 @@ void TcpConnector::finish_attempt(GError* error) {
   if (first_error_kind_ == ErrorKind::kNone) {
     bool refused = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
     first_error_kind_ = refused ? ErrorKind::kConnectionRefused : ErrorKind::kConnectFailed;
-    first_error_ = (refused ? "connection refused by " : "could not connect to ") + where() +
-                   ": " + error->message;
+    first_error_ = (refused ? "connection refused by " : "could not connect to ") + where() + ": " +
+                   error->message;
   }
   g_error_free(error);
   connect_next();
@@ -172,13 +172,14 @@ gboolean TcpConnector::on_timeout(gpointer data) {
   auto* self = static_cast<TcpConnector*>(data);
   g_source_unref(self->timer_);
   self->timer_ = nullptr;
-  std::string what = self->resolving_ ? "resolving host '" + self->host_ + "'"
-                                      : "connecting to " + self->where();
+  std::string what =
+      self->resolving_ ? "resolving host '" + self->host_ + "'" : "connecting to " + self->where();
   if (!self->resolving_ && self->next_address_ < self->addresses_.size()) {
     // This address did not answer in time; the next one gets a full timeout of its own.
     if (self->first_error_kind_ == ErrorKind::kNone) {
       self->first_error_kind_ = ErrorKind::kTimeout;
-      self->first_error_ = "timed out after " + std::to_string(self->timeout_seconds_) + " s " + what;
+      self->first_error_ =
+          "timed out after " + std::to_string(self->timeout_seconds_) + " s " + what;
     }
     self->connect_next();
     return G_SOURCE_REMOVE;

@@ -15,8 +15,8 @@ namespace rtmpsession {
 class TcpConnector {
  public:
   struct Callbacks {
-    std::function<void(State)> on_state;            // kResolving, kConnecting
-    std::function<void(GSocket*)> on_connected;     // takes a new reference
+    std::function<void(State)> on_state;         // kResolving, kConnecting
+    std::function<void(GSocket*)> on_connected;  // takes a new reference
     std::function<void(ErrorKind, std::string)> on_failed;
   };
 

@@ -23,7 +23,8 @@ bool split_aggregate(const Message& aggregate, std::vector<Message>& out, std::s
     uint32_t size = get_u24be(h + 1);
     uint32_t ts = get_u24be(h + 4) | (uint32_t{h[7]} << 24);
     if (p.size() - pos - kSubHeader < size) {
-      if (error) *error = "aggregate sub-message of " + std::to_string(size) + " bytes is truncated";
+      if (error)
+        *error = "aggregate sub-message of " + std::to_string(size) + " bytes is truncated";
       return false;
     }
     if (first) {

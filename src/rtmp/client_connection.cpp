@@ -8,7 +8,9 @@ namespace rtmp {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 std::string describe(const commands::StatusInfo& s) {
   if (s.description.empty()) return s.code;
@@ -19,14 +21,22 @@ std::string describe(const commands::StatusInfo& s) {
 
 const char* phase_name(ClientPhase phase) {
   switch (phase) {
-    case ClientPhase::kIdle: return "idle";
-    case ClientPhase::kHandshaking: return "handshaking";
-    case ClientPhase::kConnectingApp: return "connecting-app";
-    case ClientPhase::kCreatingStream: return "creating-stream";
-    case ClientPhase::kStartingStream: return "starting-stream";
-    case ClientPhase::kStreaming: return "streaming";
-    case ClientPhase::kClosing: return "closing";
-    case ClientPhase::kFailed: return "failed";
+    case ClientPhase::kIdle:
+      return "idle";
+    case ClientPhase::kHandshaking:
+      return "handshaking";
+    case ClientPhase::kConnectingApp:
+      return "connecting-app";
+    case ClientPhase::kCreatingStream:
+      return "creating-stream";
+    case ClientPhase::kStartingStream:
+      return "starting-stream";
+    case ClientPhase::kStreaming:
+      return "streaming";
+    case ClientPhase::kClosing:
+      return "closing";
+    case ClientPhase::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -327,8 +337,8 @@ void ClientConnection::on_error_reply(const commands::Command& c, const std::str
     if (!info.code.empty()) text += " (" + describe(info) + ")";
     fail(kind, std::move(text), info.code);
   } else if (request == "createStream") {
-    fail(ClientErrorKind::kCreateStreamFailed, "server refused createStream (" + describe(info) + ")",
-         info.code);
+    fail(ClientErrorKind::kCreateStreamFailed,
+         "server refused createStream (" + describe(info) + ")", info.code);
   }
   // _error to releaseStream / FCPublish is common and harmless.
 }
@@ -407,13 +417,13 @@ void ClientConnection::on_play_status(const commands::StatusInfo& s) {
     return;
   }
   if (s.code == "NetStream.Play.StreamNotFound") {
-    fail(ClientErrorKind::kStreamNotFound, "stream '" + config_.stream + "' not found (" +
-                                               describe(s) + ")", s.code);
+    fail(ClientErrorKind::kStreamNotFound,
+         "stream '" + config_.stream + "' not found (" + describe(s) + ")", s.code);
     return;
   }
   if (s.level == "error") {
-    fail(ClientErrorKind::kPlayFailed, "server refused to play '" + config_.stream + "' (" +
-                                           describe(s) + ")", s.code);
+    fail(ClientErrorKind::kPlayFailed,
+         "server refused to play '" + config_.stream + "' (" + describe(s) + ")", s.code);
     return;
   }
   emit(ClientEvent::Kind::kStatus, s);

@@ -30,9 +30,9 @@ struct ClientConfig {
   std::string swf_url;
   std::string page_url;
   std::string publish_type = "live";
-  uint32_t chunk_size = 4096;        // outgoing chunk size announced after the handshake
+  uint32_t chunk_size = 4096;  // outgoing chunk size announced after the handshake
   uint32_t window_ack_size = 2500000;
-  uint32_t play_buffer_ms = 3000;    // Set Buffer Length sent when playing
+  uint32_t play_buffer_ms = 3000;  // Set Buffer Length sent when playing
   ChunkReaderLimits limits;
 };
 
@@ -52,23 +52,23 @@ const char* phase_name(ClientPhase phase);
 
 enum class ClientErrorKind {
   kNone,
-  kHandshake,         // bad version byte or other handshake failure
-  kProtocol,          // malformed chunks, AMF or commands
-  kConnectRejected,   // _error to connect (NetConnection.Connect.Rejected and others)
-  kInvalidApp,        // NetConnection.Connect.InvalidApp
+  kHandshake,        // bad version byte or other handshake failure
+  kProtocol,         // malformed chunks, AMF or commands
+  kConnectRejected,  // _error to connect (NetConnection.Connect.Rejected and others)
+  kInvalidApp,       // NetConnection.Connect.InvalidApp
   kCreateStreamFailed,
-  kPublishBadName,    // NetStream.Publish.BadName (name in use or invalid)
-  kPublishDenied,     // NetStream.Publish.Denied / Rejected / Unauthorized
-  kPublishFailed,     // any other error status for the publish
-  kStreamNotFound,    // NetStream.Play.StreamNotFound
-  kPlayFailed,        // any other error status for the play
-  kServerClosed,      // the server closed the NetConnection (close command, Connect.Closed)
+  kPublishBadName,  // NetStream.Publish.BadName (name in use or invalid)
+  kPublishDenied,   // NetStream.Publish.Denied / Rejected / Unauthorized
+  kPublishFailed,   // any other error status for the publish
+  kStreamNotFound,  // NetStream.Play.StreamNotFound
+  kPlayFailed,      // any other error status for the play
+  kServerClosed,    // the server closed the NetConnection (close command, Connect.Closed)
 };
 
 struct ClientError {
   ClientErrorKind kind = ClientErrorKind::kNone;
-  std::string message;   // human-readable, includes the server's description when it sent one
-  std::string code;      // the server's status code, when there is one
+  std::string message;  // human-readable, includes the server's description when it sent one
+  std::string code;     // the server's status code, when there is one
 };
 
 struct ClientEvent {

@@ -92,12 +92,14 @@ void reach_publishing(ScriptedServer& s, ClientConnection& c, size_t split = 0) 
   deliver(s, c, split);  // S0 S1 S2 -> C2 + chunk size + connect + pipelined commands
   ASSERT_EQ(c.phase(), ClientPhase::kConnectingApp);
   auto names = s.command_names();
-  ASSERT_EQ(names, (std::vector<std::string>{"connect", "releaseStream", "FCPublish", "createStream"}));
+  ASSERT_EQ(names,
+            (std::vector<std::string>{"connect", "releaseStream", "FCPublish", "createStream"}));
   ASSERT_EQ(s.received[0].type, uint8_t(MessageType::kSetChunkSize));
   Value props = Value::Object();
   props.set("fmsVer", Value::String("FMS/3,0,1,123"));
   Value info = Value::Object();
-  info.set("level", Value::String("status")).set("code", Value::String("NetConnection.Connect.Success"));
+  info.set("level", Value::String("status"))
+      .set("code", Value::String("NetConnection.Connect.Success"));
   s.command("_result", 1, props, {info});
   s.command("_result", 2, Value::Null(), {});
   s.command("_result", 4, Value::Null(), {Value::Number(1)});
@@ -113,9 +115,10 @@ TEST(ClientConnection, PublishFlowAndStop) {
   ScriptedServer s;
   ClientConnection c(publish_config(), Bytes(1528, 1), 0);
   reach_publishing(s, c);
-  EXPECT_EQ(phases(c), (std::vector<ClientPhase>{ClientPhase::kHandshaking, ClientPhase::kConnectingApp,
-                                                  ClientPhase::kCreatingStream,
-                                                  ClientPhase::kStartingStream, ClientPhase::kStreaming}));
+  EXPECT_EQ(phases(c),
+            (std::vector<ClientPhase>{ClientPhase::kHandshaking, ClientPhase::kConnectingApp,
+                                      ClientPhase::kCreatingStream, ClientPhase::kStartingStream,
+                                      ClientPhase::kStreaming}));
   Message video;
   video.type = uint8_t(MessageType::kVideo);
   video.chunk_stream = csid::kVideo;
