@@ -11,7 +11,9 @@ namespace rtmp {
 using Bytes = std::vector<uint8_t>;
 using ByteView = std::span<const uint8_t>;
 
-inline void put_u8(Bytes& out, uint8_t v) { out.push_back(v); }
+inline void put_u8(Bytes& out, uint8_t v) {
+  out.push_back(v);
+}
 
 inline void put_u16be(Bytes& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v >> 8));
@@ -38,7 +40,9 @@ inline void put_u32le(Bytes& out, uint32_t v) {
   out.push_back(static_cast<uint8_t>(v >> 24));
 }
 
-inline void put_bytes(Bytes& out, ByteView v) { out.insert(out.end(), v.begin(), v.end()); }
+inline void put_bytes(Bytes& out, ByteView v) {
+  out.insert(out.end(), v.begin(), v.end());
+}
 
 inline uint16_t get_u16be(const uint8_t* p) {
   return static_cast<uint16_t>((uint16_t{p[0]} << 8) | p[1]);

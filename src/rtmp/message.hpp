@@ -35,10 +35,10 @@ inline constexpr uint32_t kData = 5;
 }  // namespace csid
 
 struct Message {
-  uint8_t type = 0;          // MessageType value; unknown types are kept, not rejected
-  uint32_t timestamp = 0;    // absolute timestamp in milliseconds (32-bit, wraps)
-  uint32_t stream_id = 0;    // message stream id
-  uint32_t chunk_stream = 0; // chunk stream id it arrived on, or to send it on
+  uint8_t type = 0;           // MessageType value; unknown types are kept, not rejected
+  uint32_t timestamp = 0;     // absolute timestamp in milliseconds (32-bit, wraps)
+  uint32_t stream_id = 0;     // message stream id
+  uint32_t chunk_stream = 0;  // chunk stream id it arrived on, or to send it on
   Bytes payload;
 };
 

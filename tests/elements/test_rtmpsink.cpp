@@ -33,10 +33,10 @@
 
 // String equality for std::string expressions (fail_unless_equals_string keeps a pointer to its
 // argument beyond the full expression, which a temporary std::string does not outlive).
-#define assert_str_eq(actual, expected)                                                   \
-  do {                                                                                    \
-    const std::string a_ = (actual);                                                      \
-    const std::string e_ = (expected);                                                    \
+#define assert_str_eq(actual, expected)                                                  \
+  do {                                                                                   \
+    const std::string a_ = (actual);                                                     \
+    const std::string e_ = (expected);                                                   \
     fail_unless(a_ == e_, "%s is '%s', expected '%s'", #actual, a_.c_str(), e_.c_str()); \
   } while (0)
 
@@ -89,8 +89,8 @@ SyntheticFlv make_flv() {
   uint32_t audio_ts = 0;
   for (int i = 0; i < 4; i++) {
     rtmp::Bytes v = {static_cast<uint8_t>(i == 0 ? 0x17 : 0x27), 0x01, 0x00, 0x00, 0x00};
-    rtmp::Bytes body = pattern(i == 0 ? 10000 : 300 + 50 * static_cast<size_t>(i),
-                               static_cast<uint8_t>(i));
+    rtmp::Bytes body =
+        pattern(i == 0 ? 10000 : 300 + 50 * static_cast<size_t>(i), static_cast<uint8_t>(i));
     v.insert(v.end(), body.begin(), body.end());
     add(rtmp::kFlvTagVideo, static_cast<uint32_t>(i * 33), std::move(v));
     while (audio_ts <= static_cast<uint32_t>(i * 33)) {
@@ -268,8 +268,7 @@ void check_sink_error(const SinkError& e, GstResourceError code, const std::stri
               e.text.c_str());
   for (const char* s : must_contain)
     fail_unless(contains(e.text, s), "error text lacks '%s': %s", s, e.text.c_str());
-  fail_if(contains(e.text, kSecret), "the password leaked into the error text: %s",
-          e.text.c_str());
+  fail_if(contains(e.text, kSecret), "the password leaked into the error text: %s", e.text.c_str());
   fail_if(contains(e.debug, kSecret), "the password leaked into the debug string: %s",
           e.debug.c_str());
 }
@@ -367,8 +366,7 @@ GST_START_TEST(test_connect_timeout) {
         c.stall_until_closed();
       },
       1, &url);
-  check_sink_error(e, GST_RESOURCE_ERROR_OPEN_WRITE, url,
-                   {"timed out", "connect"});
+  check_sink_error(e, GST_RESOURCE_ERROR_OPEN_WRITE, url, {"timed out", "connect"});
   fail_unless(handshaken.load() && got_connect.load());
 }
 GST_END_TEST;
@@ -427,8 +425,7 @@ GST_START_TEST(test_connect_invalid_app) {
 GST_END_TEST;
 
 // 6. publish refused with onStatus `code`.
-static SinkError run_publish_refused(const char* code, const char* description,
-                                     std::string* url) {
+static SinkError run_publish_refused(const char* code, const char* description, std::string* url) {
   std::atomic<bool> got_publish{false};
   SinkError e = run_against(
       [&](FakeConnection& c) {
@@ -447,18 +444,15 @@ static SinkError run_publish_refused(const char* code, const char* description,
 
 GST_START_TEST(test_publish_bad_name) {
   std::string url;
-  SinkError e =
-      run_publish_refused("NetStream.Publish.BadName", "Stream already publishing", &url);
-  check_sink_error(e, GST_RESOURCE_ERROR_BUSY, url,
-                   {"NetStream.Publish.BadName"});
+  SinkError e = run_publish_refused("NetStream.Publish.BadName", "Stream already publishing", &url);
+  check_sink_error(e, GST_RESOURCE_ERROR_BUSY, url, {"NetStream.Publish.BadName"});
 }
 GST_END_TEST;
 
 GST_START_TEST(test_publish_denied) {
   std::string url;
   SinkError e = run_publish_refused("NetStream.Publish.Denied", "Publishing not allowed", &url);
-  check_sink_error(e, GST_RESOURCE_ERROR_NOT_AUTHORIZED, url,
-                   {"NetStream.Publish.Denied"});
+  check_sink_error(e, GST_RESOURCE_ERROR_NOT_AUTHORIZED, url, {"NetStream.Publish.Denied"});
 }
 GST_END_TEST;
 
@@ -616,8 +610,8 @@ GST_START_TEST(test_publish_success) {
   std::string names;
   for (const auto& c : cmds) names += c.c.name + " ";
   GST_INFO("commands: %s", names.c_str());
-  const char* expected[] = {"connect",      "releaseStream", "FCPublish",   "createStream",
-                            "publish",      "FCUnpublish",   "deleteStream"};
+  const char* expected[] = {"connect", "releaseStream", "FCPublish",   "createStream",
+                            "publish", "FCUnpublish",   "deleteStream"};
   fail_unless_equals_int(cmds.size(), G_N_ELEMENTS(expected));
   for (size_t i = 0; i < cmds.size(); i++)
     fail_unless(cmds[i].c.name == expected[i], "command %zu is %s, expected %s (all: %s)", i,
@@ -659,8 +653,8 @@ GST_START_TEST(test_publish_success) {
     rtmp::Bytes want;
     if (t.type == rtmp::kFlvTagScript) rtmp::amf0::encode(Value::String("@setDataFrame"), want);
     want.insert(want.end(), t.data.begin(), t.data.end());
-    fail_unless(m.payload == want, "payload of message %zu (type %d, %zu bytes) differs", i,
-                m.type, m.payload.size());
+    fail_unless(m.payload == want, "payload of message %zu (type %d, %zu bytes) differs", i, m.type,
+                m.payload.size());
   }
   // The data message really is @setDataFrame + onMetaData.
   std::vector<Value> values;
@@ -753,8 +747,7 @@ GST_START_TEST(test_properties) {
   fail_if(get_bool(e, "async-connect"));
   assert_str_eq(get_str(e, "flash-version"), "FMLE/3.0 (test)");
   assert_str_eq(get_str(e, "location"), "rtmp://media.example.org:1940/app/inst/key?token=1");
-  g_object_set(e, "timeout", 0u, "chunk-size", 128u, "async-connect", TRUE, "port", 1935,
-               nullptr);
+  g_object_set(e, "timeout", 0u, "chunk-size", 128u, "async-connect", TRUE, "port", 1935, nullptr);
   fail_unless_equals_int(get_uint(e, "timeout"), 0);
   fail_unless_equals_int(get_uint(e, "chunk-size"), 128);
   fail_unless(get_bool(e, "async-connect"));

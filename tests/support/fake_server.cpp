@@ -35,7 +35,9 @@ constexpr size_t kReadSize = 64 * 1024;
 FakeConnection::FakeConnection(int fd, const std::atomic<bool>& stopping)
     : fd_(fd), stopping_(stopping) {}
 
-FakeConnection::~FakeConnection() { close(); }
+FakeConnection::~FakeConnection() {
+  close();
+}
 
 FakeConnection::Clock::time_point FakeConnection::deadline_after(int timeout_ms) {
   if (timeout_ms < 0) return Clock::time_point::max();
@@ -273,8 +275,8 @@ bool FakeConnection::reply_error(double txn, const std::string& code,
 std::optional<rtmp::commands::Command> FakeConnection::answer_connect(int timeout_ms) {
   auto c = expect_command("connect", timeout_ms);
   if (!c) return std::nullopt;
-  Value props = Value::Object({{"fmsVer", Value::String("FMS/3,0,1,123")},
-                               {"capabilities", Value::Number(31)}});
+  Value props = Value::Object(
+      {{"fmsVer", Value::String("FMS/3,0,1,123")}, {"capabilities", Value::Number(31)}});
   Value info = Value::Object({{"level", Value::String("status")},
                               {"code", Value::String("NetConnection.Connect.Success")},
                               {"description", Value::String("Connection succeeded.")},
@@ -284,7 +286,7 @@ std::optional<rtmp::commands::Command> FakeConnection::answer_connect(int timeou
 }
 
 std::optional<rtmp::commands::Command> FakeConnection::answer_create_stream(int timeout_ms,
-                                                                           uint32_t stream_id) {
+                                                                            uint32_t stream_id) {
   auto c = expect_command("createStream", timeout_ms);
   if (!c) return std::nullopt;
   if (!reply_result(c->transaction_id, {Value::Number(stream_id)})) return std::nullopt;
@@ -292,7 +294,7 @@ std::optional<rtmp::commands::Command> FakeConnection::answer_create_stream(int 
 }
 
 std::optional<rtmp::commands::Command> FakeConnection::accept_publish(int timeout_ms,
-                                                                     uint32_t stream_id) {
+                                                                      uint32_t stream_id) {
   auto c = expect_command("publish", timeout_ms);
   if (!c) return std::nullopt;
   std::string name = c->arguments.empty() ? std::string() : c->arguments[0].string();
@@ -302,8 +304,8 @@ std::optional<rtmp::commands::Command> FakeConnection::accept_publish(int timeou
 }
 
 bool FakeConnection::accept_until_publishing(int timeout_ms) {
-  return handshake(timeout_ms) && answer_connect(timeout_ms) &&
-         answer_create_stream(timeout_ms) && accept_publish(timeout_ms);
+  return handshake(timeout_ms) && answer_connect(timeout_ms) && answer_create_stream(timeout_ms) &&
+         accept_publish(timeout_ms);
 }
 
 void FakeConnection::stall_until_closed() {
@@ -349,7 +351,9 @@ FakeRtmpServer::FakeRtmpServer(Handler handler) : handler_(std::move(handler)) {
   accept_thread_ = std::thread([this] { accept_loop(); });
 }
 
-FakeRtmpServer::~FakeRtmpServer() { stop(); }
+FakeRtmpServer::~FakeRtmpServer() {
+  stop();
+}
 
 int FakeRtmpServer::accepted() const {
   std::lock_guard lock(mutex_);
