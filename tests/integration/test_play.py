@@ -16,7 +16,8 @@ nginx-rtmp 1.2.x and ffmpeg 5.1; each point is asserted below):
   included; whole-file playback writes an FLV whose tags are identical to the
   file's.  nginx seeks only to keyframes listed in onMetaData's `keyframes`
   index (ffmpeg -flvflags add_keyframe_index); see test_vod_seek.
-* ffmpeg `-listen 1`: see test_ffmpeg_listen_server.
+* ffmpeg `-listen 1`: see the comment above ffmpeg_server_play (media on
+  message stream 0, no end-of-stream status); two rtmpsrc bugs, xfail.
 
 GStreamer pipelines that need checks inside the process (pad probes, seeks,
 bus messages, properties) run in a child process: this file executed as a
@@ -147,7 +148,7 @@ def buffers(res: dict, label: str, min_phase: int = 0) -> list[dict]:
 def describe_gi(res: dict) -> str:
     """Short summary of a GI result for assertion messages."""
     probes = {k: len([i for i in v if i["k"] == "buf"]) for k, v in res.get("probes", {}).items()}
-    keys = ("eos", "error", "timed_out", "seek", "null_seconds", "stats_end", "stats_null")
+    keys = ("eos", "error", "first", "timed_out", "seek", "null_seconds", "stats_end", "stats_null")
     return json.dumps({**{k: res.get(k) for k in keys}, "buffers": probes}, indent=1)[:3000]
 
 
@@ -406,15 +407,46 @@ def test_vod_seek(elements, tmp_path, fixture_bf2):
 # --------------------------------------------------------------------------
 
 
-def test_ffmpeg_listen_server(elements, tmp_path, fixture_bf2):
+# ffmpeg's RTMP server (`-listen 1`, libavformat/rtmpproto.c, ffmpeg 5.1),
+# observed through a logging TCP proxy and rtmp2src's debug log:
+#   * it answers connect, createStream (_result: stream id 1) and play
+#     (onStatus NetStream.Play.Start, on message stream 1), then sends
+#     everything -- @setDataFrame/onMetaData, audio, video -- on message
+#     stream id 0, not on the stream it created;
+#   * it sends the FLV muxer's tags unchanged and in the file's order
+#     (timestamps and bodies; with -re in real time), only onMetaData differs
+#     from the file: "duration" and "filesize" are 0 (a streaming muxer cannot
+#     seek back to fill them in);
+#   * at the end it sends the commands a *publishing client* sends when it
+#     stops -- "FCUnpublish" (stream name) and "deleteStream" (stream id 0) --
+#     and closes the TCP connection: no NetStream.Play.Stop/Complete, no
+#     StreamEOF.
+# rtmp2src (gst-plugins-bad 1.22) against the same server: 0 bytes.  It only
+# accepts media on the stream id it created, so it drops every message; it
+# logs "Server sent command "deleteStream" expecting reply", then treats the
+# connection closed by ffmpeg ("connection closed remotely") as end of
+# stream: EOS, exit code 0, empty file.
+_FFMPEG_MSID0 = ("BUG (src/rtmp/client_connection.cpp, ClientConnection::on_message): play "
+                 "media is accepted only with the message stream id createStream returned; "
+                 "ffmpeg's server sends all of it on stream id 0, so rtmpsrc outputs nothing "
+                 "(0 bytes, like rtmp2src)")
+_FFMPEG_END = ("BUG (src/rtmp/client_connection.cpp on_command, src/session.cpp read_socket): "
+               "ffmpeg's server ends with FCUnpublish + deleteStream and a TCP close; rtmpsrc "
+               "does not take these as end of stream and posts a RESOURCE/READ error "
+               "'server closed the connection while playing' instead of EOS")
+
+
+@pytest.fixture(scope="module")
+def ffmpeg_server_play(elements, tmp_path_factory, fixture_bf2) -> dict:
     """`ffmpeg -re -i FIXTURE -c copy -f flv -listen 1 rtmp://127.0.0.1:PORT/app/stream`
-    as the server; rtmpsrc ! filesink plays it."""
+    as the server, `rtmpsrc ! filesink` as the player (run once for the tests below)."""
+    tmp = tmp_path_factory.mktemp("ffmpeg-server")
     port = H.free_port()
     url = f"rtmp://{H.LOOPBACK}:{port}/app/stream"
-    played = tmp_path / "played.flv"
+    played = tmp / "played.flv"
     server = H.BackgroundProcess([H.FFMPEG, "-hide_banner", "-nostdin", "-v", "verbose", "-re",
                                   "-i", fixture_bf2, "-c", "copy", "-f", "flv", "-listen", "1",
-                                  url], tmp_path / "ffmpeg-server.log")
+                                  url], tmp / "ffmpeg-server.log")
     with server:
         # Not port_accepts(): a probing connection would use up the one-shot server.
         H.wait_until(lambda: H.port_listening(port) or not server.running(), 15,
@@ -422,11 +454,41 @@ def test_ffmpeg_listen_server(elements, tmp_path, fixture_bf2):
         assert server.running(), server.log()
         res = H.gst_launch(f"rtmpsrc location={url} ! filesink location={played}", timeout=40)
         server_rc = server.wait(15)
-    print(res.describe())
+    return {"res": res, "played": played, "server_rc": server_rc, "server_log": server.log()}
+
+
+def _zero_amf_number(data: bytes, name: str) -> bytes:
+    """data with the AMF0 number property `name` set to 0.0."""
+    key = len(name).to_bytes(2, "big") + name.encode() + b"\x00"
+    i = data.index(key) + len(key)
+    return data[:i] + bytes(8) + data[i + 8:]
+
+
+@pytest.mark.xfail(strict=True, reason=_FFMPEG_MSID0)
+def test_ffmpeg_listen_server_content(ffmpeg_server_play, fixture_bf2):
+    """Everything ffmpeg serves arrives: the fixture's packets, and its tags
+    in order; onMetaData with duration and filesize 0 (see above)."""
+    r = ffmpeg_server_play
+    assert not r["res"].timed_out, r["res"].describe()
+    assert r["server_rc"] == 0, r["server_log"]
+    assert r["played"].stat().st_size > 0, f"nothing played:\n{r['res'].describe()}"
+    assert_played_live(fixture_bf2, r["played"], fixture_bf2)
+    want, got = H.read_flv(fixture_bf2), H.read_flv(r["played"])
+    assert got.flags == want.flags
+    assert H.diff_tags(want.tags[1:], got.tags[1:]) is None, H.diff_tags(want.tags[1:], got.tags[1:])
+    meta = want.tags[0].data
+    for name in ("duration", "filesize"):
+        meta = _zero_amf_number(meta, name)
+    assert got.tags[0].type == H.TAG_SCRIPT and got.tags[0].data == meta
+
+
+@pytest.mark.xfail(strict=True, reason=_FFMPEG_END)
+def test_ffmpeg_listen_server_eos(ffmpeg_server_play):
+    """When ffmpeg has sent everything, rtmpsrc ends with EOS."""
+    res = ffmpeg_server_play["res"]
     assert not res.timed_out, res.describe()
-    assert server_rc == 0, server.log()
     assert res.returncode == 0 and "Got EOS from element" in res.stdout, res.describe()
-    assert_played_live(fixture_bf2, played, fixture_bf2)
+    assert "ERROR" not in res.stderr, res.describe()
 
 
 # --------------------------------------------------------------------------
@@ -443,7 +505,7 @@ def test_error_stream_not_found(elements, tmp_path, fixture_bf2):
         res = run_gi(tmp_path, "play", {"desc": f"rtmpsrc name=src location={url} ! fakesink",
                                         "probes": {}}, timeout=20)
     err = res["error"]
-    assert err and not res["eos"], describe_gi(res)
+    assert err and res["first"] == "error", describe_gi(res)
     assert err["domain"] == "gst-resource-error-quark" and err["nick"] == "not-found", err
     assert url in err["message"], err
     assert "NetStream.Play.StreamNotFound" in (err["debug"] or "") + err["message"], err
@@ -451,23 +513,28 @@ def test_error_stream_not_found(elements, tmp_path, fixture_bf2):
 
 
 def test_error_idle_timeout(elements, nginx, tmp_path, stream_name, fixture_bf2):
-    """A publisher (appsrc ! rtmpsink) sends the FLV header and the first tags,
-    then nothing, without unpublishing.  rtmpsrc idle-timeout=1 subscribed to
-    it must fail with GST_RESOURCE_ERROR_READ after about a second without
-    media (not EOS), and stop promptly."""
+    """A publisher (appsrc ! rtmpsink) that stops sending without unpublishing:
+    rtmpsrc idle-timeout=1 gets the tags sent after it joined, then must fail
+    with GST_RESOURCE_ERROR_READ about a second after the last media (not
+    EOS), and go to NULL promptly (the publisher too)."""
     url = nginx.url("live", stream_name)
     res = run_gi(tmp_path, "idle", {
-        "url": url, "fixture": str(fixture_bf2), "n_tags": 12,
+        "url": url, "fixture": str(fixture_bf2), "n_tags": [12, 40],
         "play_desc": f"rtmpsrc name=src location={url} idle-timeout=1 ! fakesink name=s",
         "http_port": nginx.http_port, "app": "live", "stream": stream_name}, timeout=30)
+    assert res["publisher_seen"] and res["player_seen"], res
+    # An ERROR, not EOS (basesrc pushes an EOS event downstream after any
+    # flow error, so an EOS message may follow the error, never precede it).
     err = res["play"]["error"]
-    assert err and not res["play"]["eos"], res
+    assert err and res["play"]["first"] == "error" and not res["timed_out"], res
     assert err["domain"] == "gst-resource-error-quark" and err["nick"] == "read", err
-    assert url in err["message"] and "idle" in err["message"], err
-    # About one second after the last media (polling granularity 0.1 s).
-    since = err["t"] - (res["last_buffer_t"] if res["last_buffer_t"] is not None
-                        else res["play_started_t"])
-    assert 0.9 <= since <= 4.0, res
+    assert url in err["message"] and "idle-timeout" in err["message"], err
+    # It got media first (nginx forwards the later tags, with the codec
+    # headers), and then timed out ~1 s after the last of it (the element
+    # polls every 0.1 s).
+    assert res["n_buffers"] > 0, res
+    since = err["t"] - res["last_buffer_t"]
+    assert 0.9 <= since <= 3.0, res
     assert res["null_seconds"] < 2 and res["pub_null_seconds"] < 5, res
     assert not res["pub"]["error"], res
 
@@ -492,6 +559,7 @@ def test_stats_after_play(elements, tmp_path, fixture_bf2):
     assert end["state"] == "playing", end
     assert end["in-bytes-total"] > clip.stat().st_size * 0.9, end
     assert end["in-messages"] > 0 and end["in-chunk-size"] == 4096, end
+    assert end["in-window-ack-size"] == 5000000, end  # nginx's default ack_window
     assert end["out-bytes-total"] > 0 and end["out-messages"] > 0, end
     assert null["state"] == "closed", null
     assert null["in-bytes-total"] >= end["in-bytes-total"], (end, null)
@@ -572,6 +640,7 @@ class _Pipe:
         self.bus = self.pipeline.get_bus()
         self.eos = False
         self.error = None
+        self.first = None  # "eos" or "error", whichever came first
         self.warnings: list[str] = []
         self.recorders = {}
         for label, spec in (probes or {}).items():
@@ -585,6 +654,8 @@ class _Pipe:
         msg = self.bus.timed_pop_filtered(int(wait_s * Gst.SECOND), types)
         while msg is not None:
             t = time.monotonic() - self.t0
+            if msg.type in (Gst.MessageType.EOS, Gst.MessageType.ERROR) and self.first is None:
+                self.first = "eos" if msg.type == Gst.MessageType.EOS else "error"
             if msg.type == Gst.MessageType.EOS:
                 self.eos = True
             elif msg.type == Gst.MessageType.ERROR and self.error is None:
@@ -608,7 +679,8 @@ class _Pipe:
         return time.monotonic() - t
 
     def summary(self) -> dict:
-        return {"eos": self.eos, "error": self.error, "warnings": self.warnings}
+        return {"eos": self.eos, "error": self.error, "first": self.first,
+                "warnings": self.warnings}
 
 
 def _stats(Gst, pipe: _Pipe, name: str) -> dict:
@@ -692,23 +764,30 @@ def _scenario_loopback(Gst, p: dict) -> dict:
 
 
 def _scenario_idle(Gst, p: dict) -> dict:
-    """appsrc ! rtmpsink publishes the FLV header and the first n_tags tags of
-    the fixture, then stays silent (no EOS); then the player subscribes."""
+    """appsrc ! rtmpsink publishes the FLV header and the first tags of the
+    fixture; the player subscribes; the publisher sends some more tags (which
+    the player gets), then stays silent without EOS or unpublishing."""
     t0 = time.monotonic()
     deadline = t0 + p["timeout"]
     ng = _nginx_stat(p["http_port"])
     flv = H.read_flv(p["fixture"])
-    data = H.flv_bytes(H.FlvFile(flv.flags, flv.tags[:p["n_tags"]]))
-    pub = _Pipe(Gst, f"appsrc name=in caps=video/x-flv ! "
-                     f"rtmpsink location={p['url']}", t0)
+    n1, n2 = p["n_tags"]
+    whole = H.flv_bytes(H.FlvFile(flv.flags, flv.tags[:n2]))
+    first = H.flv_bytes(H.FlvFile(flv.flags, flv.tags[:n1]))
+    pub = _Pipe(Gst, f"appsrc name=in caps=video/x-flv ! rtmpsink location={p['url']}", t0)
+    appsrc = pub.pipeline.get_by_name("in")
     pub.pipeline.set_state(Gst.State.PLAYING)
-    pub.pipeline.get_by_name("in").emit("push-buffer", Gst.Buffer.new_wrapped(data))
+    appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(first))
     res: dict = {}
     res["publisher_seen"] = _run_until([pub], lambda: pub.done() or
                                        ng.publishers(p["app"], p["stream"]), deadline)
     play = _Pipe(Gst, p["play_desc"], t0, {"sink": "s.sink"})
     res["play_started_t"] = time.monotonic() - t0
     play.pipeline.set_state(Gst.State.PLAYING)
+    res["player_seen"] = _run_until([pub, play], lambda: play.done() or
+                                    ng.players(p["app"], p["stream"]), deadline)
+    appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(whole[len(first):]))
+    res["pushed_rest_t"] = time.monotonic() - t0
     res["timed_out"] = not _run_until([pub, play], play.done, deadline)
     res["last_buffer_t"] = play.recorders["sink"].last_buffer_t
     res["n_buffers"] = play.recorders["sink"].n_buffers
