@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "rtmp/flv_reader.hpp"
-#include "rtmp_errors.hpp"
+#include "rtmp_bus.hpp"
 #include "rtmp_location.hpp"
 #include "rtmp_stats.hpp"
 #include "session.hpp"
@@ -23,28 +23,13 @@ enum SinkProp : guint {
 
 constexpr guint kDefaultChunkSize = 4096;
 
-class SinkListener : public rtmpsession::SessionListener {
- public:
-  SinkListener(GstElement* element, std::string url) : element_(element), url_(std::move(url)) {}
-  void on_state(rtmpsession::State s) override {
-    GST_INFO_OBJECT(element_, "%s: %s", url_.c_str(), rtmpsession::state_name(s));
-  }
-  void on_error(const rtmpsession::SessionError& e) override {
-    rtmpgst::post_session_error(element_, e, rtmpsession::Role::kPublish, url_);
-  }
-
- private:
-  GstElement* element_;
-  std::string url_;
-};
-
 // Everything C++ the element owns; created in _init, deleted in finalize.
 struct SinkPrivate {
   rtmpgst::Location location;
   guint chunk_size = kDefaultChunkSize;
   bool async_connect = true;
 
-  std::unique_ptr<SinkListener> listener;
+  std::unique_ptr<rtmpgst::BusListener> listener;
   std::unique_ptr<rtmpsession::Session> session;
   rtmpsession::SessionStats last_stats;
   GstTask* task = nullptr;
@@ -155,7 +140,8 @@ static gboolean sink_start(GstBaseSink* bsink) {
     return FALSE;
   }
   GST_INFO_OBJECT(bsink, "publishing to %s", config.safe_url.c_str());
-  p->listener = std::make_unique<SinkListener>(GST_ELEMENT(bsink), config.safe_url);
+  p->listener = std::make_unique<rtmpgst::BusListener>(
+      GST_ELEMENT(bsink), rtmpsession::Role::kPublish, config.safe_url);
   auto session = std::make_unique<rtmpsession::Session>(std::move(config), p->listener.get());
   GST_OBJECT_LOCK(bsink);
   p->session = std::move(session);

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "flv_output.hpp"
-#include "rtmp_errors.hpp"
+#include "rtmp_bus.hpp"
 #include "rtmp_location.hpp"
 #include "rtmp_stats.hpp"
 #include "session.hpp"
@@ -21,26 +21,11 @@ enum SrcProp : guint {
 
 constexpr int64_t kPollUs = 100 * 1000;
 
-class SrcListener : public rtmpsession::SessionListener {
- public:
-  SrcListener(GstElement* element, std::string url) : element_(element), url_(std::move(url)) {}
-  void on_state(rtmpsession::State s) override {
-    GST_INFO_OBJECT(element_, "%s: %s", url_.c_str(), rtmpsession::state_name(s));
-  }
-  void on_error(const rtmpsession::SessionError& e) override {
-    rtmpgst::post_session_error(element_, e, rtmpsession::Role::kPlay, url_);
-  }
-
- private:
-  GstElement* element_;
-  std::string url_;
-};
-
 struct SrcPrivate {
   rtmpgst::Location location;
   guint idle_timeout = 0;
 
-  std::unique_ptr<SrcListener> listener;
+  std::unique_ptr<rtmpgst::BusListener> listener;
   std::unique_ptr<rtmpsession::Session> session;
   rtmpsession::SessionStats last_stats;
   GstTask* task = nullptr;
@@ -129,7 +114,8 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   }
   GST_INFO_OBJECT(bsrc, "playing %s", config.safe_url.c_str());
   p->safe_url = config.safe_url;
-  p->listener = std::make_unique<SrcListener>(GST_ELEMENT(bsrc), config.safe_url);
+  p->listener = std::make_unique<rtmpgst::BusListener>(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay,
+                                                       config.safe_url);
   auto session = std::make_unique<rtmpsession::Session>(std::move(config), p->listener.get());
   GST_OBJECT_LOCK(bsrc);
   p->session = std::move(session);

@@ -220,8 +220,9 @@ SessionStats Session::stats() const {
   return s;
 }
 
-void Session::set_state(State s) {
-  if (state_.load() == s) return;
+void Session::set_state(State s, std::string reason) {
+  State previous = state_.load();
+  if (previous == s) return;
   state_.store(s);
   arm_phase_deadline();
   {
@@ -229,7 +230,7 @@ void Session::set_state(State s) {
     stats_.state = s;
   }
   changed_.notify_all();
-  listener_->on_state(s);
+  listener_->on_state(StateChange{s, previous, 1, std::move(reason)});
 }
 
 void Session::arm_phase_deadline() {
@@ -252,7 +253,7 @@ void Session::fail(ErrorKind kind, std::string message, std::string code) {
   // The error goes on the bus before anything the streaming thread could post when its push
   // fails (e.g. a generic "Internal data stream error" upstream).
   listener_->on_error(error);
-  set_state(State::kBroken);
+  set_state(State::kBroken, error.message);
   queue_.close();
   {
     std::lock_guard lock(mutex_);
@@ -262,9 +263,9 @@ void Session::fail(ErrorKind kind, std::string message, std::string code) {
   if (loop_) g_main_loop_quit(loop_);
 }
 
-void Session::close_done() {
+void Session::close_done(const char* reason) {
   publish_stats();
-  set_state(State::kClosed);
+  set_state(State::kClosed, reason);
   queue_.close();
   {
     std::lock_guard lock(mutex_);
@@ -345,7 +346,7 @@ void Session::teardown() {
     std::lock_guard lock(mutex_);
     was_ended = ended_;
   }
-  if (!was_ended) close_done();  // cancelled: not an error
+  if (!was_ended) close_done("cancelled");  // not an error
 }
 
 gboolean Session::on_wake_cb(gint fd, GIOCondition, gpointer data) {
@@ -471,7 +472,7 @@ void Session::read_socket() {
     if (n == 0) {
       State s = state_.load();
       if (s == State::kClosing) {
-        close_done();
+        close_done("server closed the connection after the stop commands");
       } else if (s == State::kConnectingApp) {
         fail(ErrorKind::kConnectRejected,
              "server closed the connection in answer to connect (application '" +
@@ -656,7 +657,7 @@ void Session::tick() {
     return;
   }
   if (close_deadline_us_ && now >= close_deadline_us_) {
-    close_done();
+    close_done("stop commands sent; the server did not close within 2 s");
     return;
   }
   publish_stats();

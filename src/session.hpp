@@ -56,9 +56,9 @@ class Session {
 
  private:
   // Session-thread internals.
-  void set_state(State s);
+  void set_state(State s, std::string reason = {});
   void fail(ErrorKind kind, std::string message, std::string code = {});
-  void close_done();
+  void close_done(const char* reason);
   void on_connected(GSocket* socket);
   void on_wake();
   void read_socket();

@@ -89,11 +89,18 @@ struct SessionStats {
   double bitrate_bps = 0;  // outgoing (publish) or incoming (play), over the last seconds
 };
 
+struct StateChange {
+  State state = State::kIdle;
+  State previous = State::kIdle;
+  unsigned attempt = 1;  // connection attempt this state belongs to (1 = first)
+  std::string reason;    // why, for closed and broken (and later reconnecting)
+};
+
 // Called on the session thread.
 class SessionListener {
  public:
   virtual ~SessionListener() = default;
-  virtual void on_state(State state) = 0;
+  virtual void on_state(const StateChange& change) = 0;
   virtual void on_error(const SessionError& error) = 0;
 };
 

@@ -141,6 +141,7 @@ class SinkPipeline {
   }
 
   GstElement* sink() const { return sink_; }
+  GstBus* bus() const { return bus_; }
 
   // Queues the FLV bytes in uneven pieces (the sink must cope with any segmentation).
   void push_flv(const SyntheticFlv& flv) {
@@ -667,6 +668,60 @@ GST_START_TEST(test_publish_success) {
 GST_END_TEST;
 
 // 10. The factory comes from our plugin file.
+
+// Every connection state reaches the bus as an element message, in order, without the password.
+struct StateLog {
+  std::mutex mutex;
+  std::vector<std::string> states;
+  std::vector<std::string> urls;
+  std::vector<guint> attempts;
+};
+
+static GstBusSyncReply collect_state(GstBus*, GstMessage* msg, gpointer data) {
+  const GstStructure* s = gst_message_get_structure(msg);
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT && s &&
+      gst_structure_has_name(s, "rtmp-connection-state")) {
+    auto* log = static_cast<StateLog*>(data);
+    std::lock_guard lock(log->mutex);
+    log->states.push_back(gst_structure_get_string(s, "state"));
+    log->urls.push_back(gst_structure_get_string(s, "url"));
+    guint attempt = 0;
+    gst_structure_get_uint(s, "attempt", &attempt);
+    log->attempts.push_back(attempt);
+  }
+  return GST_BUS_PASS;
+}
+
+GST_START_TEST(test_state_messages) {
+  SyntheticFlv flv = make_flv();
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (c.accept_until_publishing(kHandlerTimeoutMs)) c.read_until_closed(20000);
+  });
+  SinkPipeline p(secret_location(server.port()), 5);
+  StateLog log;
+  gst_bus_set_sync_handler(p.bus(), collect_state, &log, nullptr);
+  p.push_flv(flv);
+  p.end_of_stream();
+  fail_if(p.play() == GST_STATE_CHANGE_FAILURE);
+  SinkError error;
+  fail_unless(p.wait_eos(20000, &error), "no EOS: %s", error.text.c_str());
+  p.stop_promptly();
+  gst_bus_set_sync_handler(p.bus(), nullptr, nullptr, nullptr);
+  std::vector<std::string> expected = {"resolving",      "connecting",      "handshaking",
+                                       "connecting-app", "creating-stream", "starting",
+                                       "publishing",     "closing",         "closed"};
+  std::lock_guard lock(log.mutex);
+  fail_unless_equals_int(log.states.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); i++) {
+    fail_unless_equals_string(log.states[i].c_str(), expected[i].c_str());
+    fail_unless(log.urls[i].find("secret") == std::string::npos, "password in %s",
+                log.urls[i].c_str());
+    fail_unless(log.urls[i].find("127.0.0.1") != std::string::npos);
+    fail_unless_equals_int(log.attempts[i], 1);
+  }
+}
+GST_END_TEST
+
 GST_START_TEST(test_factory_is_ours) {
   const char* expected = g_getenv("RTMP_PLUGIN_FILE");
   fail_unless(expected != nullptr && *expected, "RTMP_PLUGIN_FILE is not set");
@@ -888,6 +943,7 @@ static Suite* rtmpsink_suite() {
   tcase_add_test(publish, test_stop_while_connecting);
   tcase_add_test(publish, test_stop_while_publishing);
   tcase_add_test(publish, test_stop_during_eos);
+  tcase_add_test(publish, test_state_messages);
 
   TCase* general = tcase_create("general");
   suite_add_tcase(s, general);
