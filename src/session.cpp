@@ -471,8 +471,15 @@ void Session::read_socket() {
     }
     if (n == 0) {
       State s = state_.load();
+      bool play_ended;
+      {
+        std::lock_guard lock(mutex_);
+        play_ended = stream_ended_;
+      }
       if (s == State::kClosing) {
         close_done("server closed the connection after the stop commands");
+      } else if (s == State::kPlaying && play_ended) {
+        close_done("server closed the connection after the end of the stream");
       } else if (s == State::kConnectingApp) {
         fail(ErrorKind::kConnectRejected,
              "server closed the connection in answer to connect (application '" +

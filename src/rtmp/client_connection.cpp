@@ -178,7 +178,9 @@ void ClientConnection::on_message(Message&& m) {
     case MessageType::kVideo:
     case MessageType::kDataAmf0:
     case MessageType::kAggregate:
-      if (config_.mode == ClientMode::kPlay && stream_created_ && m.stream_id == stream_id_)
+      // Some servers (FFmpeg's listen mode) send the played stream on message stream 0.
+      if (config_.mode == ClientMode::kPlay && stream_created_ &&
+          (m.stream_id == stream_id_ || m.stream_id == 0))
         on_media(std::move(m));
       return;
     default:
@@ -310,6 +312,10 @@ void ClientConnection::on_command(const Message& m) {
     on_status(*c);
   } else if (c->name == "close") {
     fail(ClientErrorKind::kServerClosed, "server closed the connection");
+  } else if (config_.mode == ClientMode::kPlay && phase_ == ClientPhase::kStreaming &&
+             (c->name == "deleteStream" || c->name == "FCUnpublish" || c->name == "closeStream")) {
+    // A server relaying a publisher's stop commands (FFmpeg's listen mode) ends the stream so.
+    emit(ClientEvent::Kind::kStreamEnded, {"status", c->name, "server stopped the stream"});
   }
   // onBWDone, onFCPublish, onFCUnpublish, |RtmpSampleAccess ...: nothing to do
 }

@@ -318,3 +318,39 @@ TEST(ClientConnection, ServerCloseCommandFails) {
 
 }  // namespace
 }  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+// FFmpeg's listen server: media on message stream 0, and the stream ends with the publisher's
+// stop commands (FCUnpublish, deleteStream) instead of a status.
+TEST(ClientConnection, PlayAcceptsStreamZeroMediaAndStopCommandsEndTheStream) {
+  ScriptedServer s;
+  ClientConfig cfg = publish_config();
+  cfg.mode = ClientMode::kPlay;
+  ClientConnection c(cfg, Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  s.command("_result", 1, Value::Null(), {});
+  s.command("_result", 2, Value::Null(), {Value::Number(1)});
+  s.status("status", "NetStream.Play.Start", "go");
+  Message video;
+  video.type = uint8_t(MessageType::kVideo);
+  video.chunk_stream = 6;
+  video.stream_id = 0;
+  video.payload = {0x17, 1};
+  s.send(video);
+  s.command("deleteStream", 0, Value::Null(), {Value::Number(1)});
+  deliver(s, c);
+  std::vector<ClientEvent::Kind> kinds;
+  ClientEvent ev;
+  while (c.next_event(&ev))
+    if (ev.kind != ClientEvent::Kind::kPhaseChanged) kinds.push_back(ev.kind);
+  EXPECT_EQ(kinds, (std::vector<ClientEvent::Kind>{ClientEvent::Kind::kStreamStarted,
+                                                   ClientEvent::Kind::kMedia,
+                                                   ClientEvent::Kind::kStreamEnded}));
+}
+
+}  // namespace
+}  // namespace rtmp
