@@ -182,7 +182,7 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   u.application = loc.application;
   out->tc_url = u.tc_url();
   out->flash_version = loc.flash_version;
-  out->timeout_seconds = loc.timeout;
+  out->timeout_ms = loc.timeout * 1000;
   return true;
 }
 

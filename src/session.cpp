@@ -237,8 +237,8 @@ void Session::arm_phase_deadline() {
   State s = state_.load();
   bool waiting = s == State::kHandshaking || s == State::kConnectingApp ||
                  s == State::kCreatingStream || s == State::kStarting;
-  if (waiting && config_.timeout_seconds > 0)
-    phase_deadline_us_ = g_get_monotonic_time() + int64_t{config_.timeout_seconds} * G_USEC_PER_SEC;
+  if (waiting && config_.timeout_ms > 0)
+    phase_deadline_us_ = g_get_monotonic_time() + int64_t{config_.timeout_ms} * 1000;
   else
     phase_deadline_us_ = 0;
 }
@@ -297,7 +297,7 @@ void Session::run() {
   cb.on_connected = [this](GSocket* s) { on_connected(s); };
   cb.on_failed = [this](ErrorKind k, std::string m) { fail(k, std::move(m)); };
   connector_ = std::make_unique<TcpConnector>(context_, config_.host, config_.port,
-                                              config_.timeout_seconds, std::move(cb));
+                                              config_.timeout_ms, std::move(cb));
   bool cancelled;
   {
     std::lock_guard lock(mutex_);
@@ -652,14 +652,14 @@ void Session::begin_closing() {
 
 void Session::tick() {
   int64_t now = g_get_monotonic_time();
-  std::string secs = std::to_string(config_.timeout_seconds) + " s";
+  std::string secs = duration_text(config_.timeout_ms);
   if (phase_deadline_us_ && now >= phase_deadline_us_) {
     fail(ErrorKind::kTimeout,
          "timed out after " + secs + " waiting for " + waiting_for(state_.load()));
     return;
   }
-  if (write_stall_since_us_ && config_.timeout_seconds > 0 &&
-      now - write_stall_since_us_ >= int64_t{config_.timeout_seconds} * G_USEC_PER_SEC) {
+  if (write_stall_since_us_ && config_.timeout_ms > 0 &&
+      now - write_stall_since_us_ >= int64_t{config_.timeout_ms} * 1000) {
     fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
     return;
   }

@@ -22,7 +22,7 @@ struct SessionConfig {
   std::string flash_version;
   std::string swf_url;
   std::string page_url;
-  uint32_t timeout_seconds = 10;  // per phase: resolve, connect, handshake, each reply
+  uint32_t timeout_ms = 10000;  // per phase: resolve, connect, handshake, each reply; 0 = none
   uint32_t chunk_size = 4096;
   size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)
 };
@@ -44,6 +44,11 @@ enum class State {
 };
 
 const char* state_name(State s);
+
+// "5 s" or "250 ms", for messages.
+inline std::string duration_text(uint32_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
 
 enum class ErrorKind {
   kNone,

@@ -6,11 +6,11 @@
 namespace rtmpsession {
 
 TcpConnector::TcpConnector(GMainContext* context, std::string host, uint16_t port,
-                           unsigned timeout_seconds, Callbacks callbacks)
+                           unsigned timeout_ms, Callbacks callbacks)
     : context_(context),
       host_(std::move(host)),
       port_(port),
-      timeout_seconds_(timeout_seconds),
+      timeout_ms_(timeout_ms),
       callbacks_(std::move(callbacks)),
       cancellable_(g_cancellable_new()) {}
 
@@ -55,8 +55,8 @@ void TcpConnector::arm_timer() {
     g_source_unref(timer_);
     timer_ = nullptr;
   }
-  if (timeout_seconds_ == 0) return;
-  timer_ = g_timeout_source_new(timeout_seconds_ * 1000);
+  if (timeout_ms_ == 0) return;
+  timer_ = g_timeout_source_new(timeout_ms_);
   g_source_set_callback(timer_, &TcpConnector::on_timeout, this, nullptr);
   g_source_attach(timer_, context_);
 }
@@ -178,14 +178,13 @@ gboolean TcpConnector::on_timeout(gpointer data) {
     // This address did not answer in time; the next one gets a full timeout of its own.
     if (self->first_error_kind_ == ErrorKind::kNone) {
       self->first_error_kind_ = ErrorKind::kTimeout;
-      self->first_error_ =
-          "timed out after " + std::to_string(self->timeout_seconds_) + " s " + what;
+      self->first_error_ = "timed out after " + duration_text(self->timeout_ms_) + " " + what;
     }
     self->connect_next();
     return G_SOURCE_REMOVE;
   }
   self->fail(ErrorKind::kTimeout,
-             "timed out after " + std::to_string(self->timeout_seconds_) + " s " + what);
+             "timed out after " + duration_text(self->timeout_ms_) + " " + what);
   return G_SOURCE_REMOVE;
 }
 

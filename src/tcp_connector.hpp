@@ -20,7 +20,7 @@ class TcpConnector {
     std::function<void(ErrorKind, std::string)> on_failed;
   };
 
-  TcpConnector(GMainContext* context, std::string host, uint16_t port, unsigned timeout_seconds,
+  TcpConnector(GMainContext* context, std::string host, uint16_t port, unsigned timeout_ms,
                Callbacks callbacks);
   ~TcpConnector();
   TcpConnector(const TcpConnector&) = delete;
@@ -47,7 +47,7 @@ class TcpConnector {
   GMainContext* context_;
   std::string host_;
   uint16_t port_;
-  unsigned timeout_seconds_;
+  unsigned timeout_ms_;
   Callbacks callbacks_;
   GCancellable* cancellable_;
   std::vector<GInetAddress*> addresses_;

@@ -1,0 +1,457 @@
+// The session against scripted peers: cancellation from every phase, timeouts, address
+// fallback, descriptor hygiene over many failed connects, and hostile servers.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <gio/gio.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "fake_server.hpp"
+#include "rtmp/control.hpp"
+#include "session.hpp"
+
+using namespace rtmpsession;
+using fakertmp::FakeConnection;
+using fakertmp::FakeRtmpServer;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kPrompt = std::chrono::milliseconds(100);
+
+class Recorder : public SessionListener {
+ public:
+  void on_state(const StateChange& c) override {
+    std::lock_guard lock(mutex_);
+    states_.push_back(c.state);
+    cond_.notify_all();
+  }
+  void on_error(const SessionError& e) override {
+    std::lock_guard lock(mutex_);
+    error_ = e;
+    cond_.notify_all();
+  }
+  bool wait_state(State s, int timeout_ms = 5000) {
+    std::unique_lock lock(mutex_);
+    return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+      return std::find(states_.begin(), states_.end(), s) != states_.end();
+    });
+  }
+  SessionError error() {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  std::vector<State> states_;
+  SessionError error_;
+};
+
+SessionConfig config_for(uint16_t port, uint32_t timeout_ms = 5000,
+                         std::string host = "127.0.0.1") {
+  SessionConfig c;
+  c.host = std::move(host);
+  c.port = port;
+  c.application = "app";
+  c.stream = "stream";
+  c.tc_url = "rtmp://127.0.0.1/app";
+  c.timeout_ms = timeout_ms;
+  return c;
+}
+
+// Runs a session on its own thread, like the element's GstTask.
+struct Running {
+  Recorder recorder;
+  Session session;
+  std::thread thread;
+  explicit Running(SessionConfig c) : session(std::move(c), &recorder) {
+    thread = std::thread([this] { session.run(); });
+  }
+  ~Running() {
+    session.cancel();
+    if (thread.joinable()) thread.join();
+  }
+  // Cancels and returns how long run() took to return.
+  Clock::duration cancel_and_join() {
+    auto start = Clock::now();
+    session.cancel();
+    thread.join();
+    return Clock::now() - start;
+  }
+  void join() { thread.join(); }
+};
+
+uint16_t refused_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A listener whose accept queue is full and never drained: further connects get no answer
+// (the kernel drops their SYNs), like a host that does not respond.
+class BlackholeListener {
+ public:
+  BlackholeListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 0);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    for (int i = 0; i < 4; i++) {  // fill the queue
+      int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      fillers_.push_back(c);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ~BlackholeListener() {
+    for (int c : fillers_) close(c);
+    close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  uint16_t port_;
+  std::vector<int> fillers_;
+};
+
+size_t open_fds() {
+  size_t n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  while (readdir(d)) n++;
+  closedir(d);
+  return n;
+}
+
+rtmp::Message media(size_t size) {
+  rtmp::Message m;
+  m.type = 9;
+  m.chunk_stream = rtmp::csid::kVideo;
+  m.payload.assign(size, 0x27);
+  return m;
+}
+
+}  // namespace
+
+// ---- A resolver that never answers (until cancelled), or answers with given addresses ------
+
+struct TestResolver {
+  GResolver parent;
+};
+struct TestResolverClass {
+  GResolverClass parent_class;
+};
+static std::vector<std::string> g_resolver_answer;  // empty: hang until cancelled
+G_DEFINE_TYPE(TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static void on_lookup_cancelled(GCancellable*, gpointer task) {
+  g_task_return_new_error(G_TASK(task), G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+}
+
+static void test_lookup_async(GResolver* r, const gchar*, GCancellable* cancellable,
+                              GAsyncReadyCallback cb, gpointer data) {
+  GTask* task = g_task_new(r, cancellable, cb, data);
+  if (!g_resolver_answer.empty()) {
+    GList* list = nullptr;
+    for (auto& a : g_resolver_answer)
+      list = g_list_append(list, g_inet_address_new_from_string(a.c_str()));
+    g_task_return_pointer(task, list, reinterpret_cast<GDestroyNotify>(g_resolver_free_addresses));
+  } else if (cancellable) {
+    g_cancellable_connect(cancellable, G_CALLBACK(on_lookup_cancelled), g_object_ref(task),
+                          g_object_unref);
+  }
+  g_object_unref(task);
+}
+
+static GList* test_lookup_finish(GResolver*, GAsyncResult* result, GError** error) {
+  return static_cast<GList*>(g_task_propagate_pointer(G_TASK(result), error));
+}
+
+static GList* test_lookup_sync(GResolver*, const gchar*, GCancellable*, GError** error) {
+  g_set_error(error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "sync lookups not used");
+  return nullptr;
+}
+
+static void test_resolver_class_init(TestResolverClass* klass) {
+  GResolverClass* rc = G_RESOLVER_CLASS(klass);
+  rc->lookup_by_name = test_lookup_sync;
+  rc->lookup_by_name_async = test_lookup_async;
+  rc->lookup_by_name_finish = test_lookup_finish;
+}
+static void test_resolver_init(TestResolver*) {}
+
+class WithTestResolver {
+ public:
+  explicit WithTestResolver(std::vector<std::string> answer) {
+    g_resolver_answer = std::move(answer);
+    previous_ = g_resolver_get_default();
+    GResolver* r = G_RESOLVER(g_object_new(test_resolver_get_type(), nullptr));
+    g_resolver_set_default(r);
+    g_object_unref(r);
+  }
+  ~WithTestResolver() {
+    g_resolver_set_default(previous_);
+    g_object_unref(previous_);
+  }
+
+ private:
+  GResolver* previous_;
+};
+
+// ---- Cancellation from every phase -----------------------------------------------------------
+
+TEST(SessionCancel, WhileResolving) {
+  WithTestResolver hang({});
+  Running r(config_for(1935, 0, "never.answers.test"));
+  ASSERT_TRUE(r.recorder.wait_state(State::kResolving));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_LT(r.cancel_and_join(), kPrompt);
+  EXPECT_EQ(r.session.state(), State::kClosed);
+}
+
+TEST(SessionCancel, WhileConnectingToAnAddressThatNeverAnswers) {
+  BlackholeListener hole;
+  Running r(config_for(hole.port(), 0));
+  ASSERT_TRUE(r.recorder.wait_state(State::kConnecting));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(r.session.state(), State::kConnecting) << "the connect was expected to hang";
+  EXPECT_LT(r.cancel_and_join(), kPrompt);
+}
+
+TEST(SessionCancel, MidHandshakeWithASilentServer) {
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection&) {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  Running r(config_for(server.port(), 0));
+  ASSERT_TRUE(r.recorder.wait_state(State::kHandshaking));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_LT(r.cancel_and_join(), kPrompt);
+  release = true;
+}
+
+TEST(SessionCancel, WhileWaitingForACommandReply) {
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    c.handshake();
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  Running r(config_for(server.port(), 0));
+  ASSERT_TRUE(r.recorder.wait_state(State::kConnectingApp));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_LT(r.cancel_and_join(), kPrompt);
+  release = true;
+}
+
+TEST(SessionCancel, WhileBlockedWritingToAPeerThatStoppedReading) {
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    c.accept_until_publishing();
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  SessionConfig cfg = config_for(server.port(), 0);
+  cfg.queue_bytes = 1 << 20;
+  Running r(cfg);
+  ASSERT_TRUE(r.recorder.wait_state(State::kPublishing));
+  std::atomic<bool> pusher_done{false};
+  std::thread pusher([&] {
+    while (r.session.push_media(media(64 * 1024))) {
+    }
+    pusher_done = true;
+  });
+  // Wait until the queue is full and the pusher is blocked on it.
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (r.session.stats().queued_bytes < cfg.queue_bytes && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(pusher_done) << "the peer was expected to block us";
+  EXPECT_LT(r.cancel_and_join(), kPrompt);
+  pusher.join();  // push_media() returned false at once
+  EXPECT_TRUE(pusher_done);
+  release = true;
+}
+
+// ---- Timeouts and address fallback ----------------------------------------------------------
+
+TEST(SessionTimeout, ConnectToAnAddressThatNeverAnswers) {
+  BlackholeListener hole;
+  Running r(config_for(hole.port(), 300));
+  r.join();
+  EXPECT_EQ(r.recorder.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(r.recorder.error().state, State::kConnecting);
+  EXPECT_NE(r.recorder.error().message.find("300 ms"), std::string::npos);
+}
+
+TEST(SessionTimeout, SilentServerDuringHandshake) {
+  FakeRtmpServer server([&](FakeConnection& c) { c.stall_until_closed(); });
+  Running r(config_for(server.port(), 300));
+  r.join();
+  EXPECT_EQ(r.recorder.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(r.recorder.error().state, State::kHandshaking);
+}
+
+TEST(SessionTimeout, ResolverThatNeverAnswers) {
+  WithTestResolver hang({});
+  Running r(config_for(1935, 300, "never.answers.test"));
+  r.join();
+  EXPECT_EQ(r.recorder.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(r.recorder.error().state, State::kResolving);
+}
+
+TEST(SessionConnect, TriesEveryResolvedAddressInTurn) {
+  FakeRtmpServer server([&](FakeConnection& c) { c.accept_until_publishing(); });
+  // 127.0.0.2 refuses (the server listens on 127.0.0.1 only); the session must move on.
+  WithTestResolver two({"127.0.0.2", "127.0.0.1"});
+  Running r(config_for(server.port(), 5000, "two.addresses.test"));
+  EXPECT_TRUE(r.recorder.wait_state(State::kPublishing));
+}
+
+// ---- No descriptor leaks over many failed connects -----------------------------------------
+
+TEST(SessionLeaks, ThousandFailedConnectsLeaveNoDescriptorBehind) {
+  uint16_t refused = refused_port();
+  BlackholeListener hole;
+  size_t before = open_fds();
+  for (int i = 0; i < 1000; i++) {
+    Recorder rec;
+    Session s(config_for(refused, 1000), &rec);
+    s.run();
+    ASSERT_EQ(rec.error().kind, ErrorKind::kConnectionRefused) << i;
+  }
+  for (int i = 0; i < 1000; i++) {
+    Recorder rec;
+    Session s(config_for(hole.port(), 2), &rec);
+    s.run();
+    ASSERT_EQ(rec.error().kind, ErrorKind::kTimeout) << i;
+  }
+  EXPECT_EQ(open_fds(), before);
+}
+
+// ---- Hostile servers: clear errors, bounded memory -------------------------------------------
+
+namespace {
+
+// Publishes, with the server scripted by `after_publish`; returns the error the session ended on.
+SessionError hostile(std::function<void(FakeConnection&)> after_publish, bool expect_error = true) {
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.accept_until_publishing()) return;
+    after_publish(c);
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  Running r(config_for(server.port(), 3000));
+  EXPECT_TRUE(r.recorder.wait_state(State::kPublishing));
+  if (expect_error) {
+    EXPECT_TRUE(r.recorder.wait_state(State::kBroken, 10000));
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it all arrive
+    EXPECT_EQ(r.session.state(), State::kPublishing);
+  }
+  SessionError e = r.recorder.error();
+  r.cancel_and_join();
+  release = true;
+  return e;
+}
+
+rtmp::Bytes chunk_header(uint32_t csid, uint32_t length, uint8_t type) {
+  rtmp::Bytes b;
+  b.push_back(static_cast<uint8_t>(csid < 64 ? csid : 0));
+  if (csid >= 64) b.push_back(static_cast<uint8_t>(csid - 64));
+  rtmp::put_u24be(b, 0);
+  rtmp::put_u24be(b, length);
+  b.push_back(type);
+  rtmp::put_u32le(b, 1);
+  return b;
+}
+
+}  // namespace
+
+TEST(SessionHostile, ClaimedSixteenMegabyteMessage) {
+  SessionError e = hostile([](FakeConnection& c) { c.send_raw(chunk_header(5, 0xFFFFFF, 9)); });
+  EXPECT_EQ(e.kind, ErrorKind::kProtocol);
+  EXPECT_NE(e.message.find("malformed"), std::string::npos) << e.message;
+}
+
+TEST(SessionHostile, HugeChunkSizeIsHonouredWithoutHugeAllocations) {
+  SessionError e = hostile(
+      [](FakeConnection& c) {
+        c.send_message(rtmp::control::set_chunk_size(0x7FFFFFFF));
+        c.send_message(
+            rtmp::control::user_control(rtmp::control::UserControlEvent::kPingRequest, 7));
+      },
+      false);
+  EXPECT_EQ(e.kind, ErrorKind::kNone);
+}
+
+TEST(SessionHostile, ThousandsOfChunkStreams) {
+  SessionError e = hostile([](FakeConnection& c) {
+    rtmp::Bytes b;
+    for (uint32_t cs = 64; cs < 64 + 5000; cs++) {
+      rtmp::Bytes h = chunk_header(cs, 1000, 9);
+      b.insert(b.end(), h.begin(), h.end());
+      b.push_back(0);  // one byte of each message, never completed
+    }
+    c.send_raw(b);
+  });
+  EXPECT_EQ(e.kind, ErrorKind::kProtocol);
+  EXPECT_NE(e.message.find("chunk stream"), std::string::npos) << e.message;
+}
+
+TEST(SessionHostile, EndlessControlMessagesAreAnsweredNotHoarded) {
+  SessionError e = hostile(
+      [](FakeConnection& c) {
+        for (int i = 0; i < 20000; i++)
+          c.send_message(
+              rtmp::control::user_control(rtmp::control::UserControlEvent::kPingRequest, i));
+      },
+      false);
+  EXPECT_EQ(e.kind, ErrorKind::kNone);
+}
+
+TEST(SessionHostile, GarbageAfterTheHandshake) {
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    c.handshake();
+    rtmp::Bytes junk(4096);
+    for (size_t i = 0; i < junk.size(); i++) junk[i] = static_cast<uint8_t>(i * 37 + 11);
+    c.send_raw(junk);
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  Running r(config_for(server.port(), 3000));
+  r.join();
+  EXPECT_EQ(r.recorder.error().kind, ErrorKind::kProtocol);
+  release = true;
+}
+
+TEST(SessionHostile, WrongHandshakeVersion) {
+  FakeRtmpServer server([&](FakeConnection& c) {
+    rtmp::Bytes reply(1537, 0);
+    reply[0] = 6;  // RTMPE
+    c.send_raw(reply);
+    c.stall_until_closed();
+  });
+  Running r(config_for(server.port(), 3000));
+  r.join();
+  EXPECT_EQ(r.recorder.error().kind, ErrorKind::kHandshake);
+  EXPECT_NE(r.recorder.error().message.find("version"), std::string::npos);
+}
