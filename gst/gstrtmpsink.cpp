@@ -19,6 +19,7 @@ enum SinkProp : guint {
   PROP_CHUNK_SIZE = rtmpgst::PROP_LOCATION_LAST,
   PROP_ASYNC_CONNECT,
   PROP_STATS,
+  PROP_RECONNECT_BUFFER_BYTES,
 };
 
 constexpr guint kDefaultChunkSize = 4096;
@@ -28,6 +29,7 @@ struct SinkPrivate {
   rtmpgst::Location location;
   guint chunk_size = kDefaultChunkSize;
   bool async_connect = true;
+  guint64 reconnect_buffer_bytes = 16 * 1024 * 1024;
 
   std::unique_ptr<rtmpgst::BusListener> listener;
   std::unique_ptr<rtmpsession::Session> session;
@@ -81,6 +83,9 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
     case PROP_ASYNC_CONNECT:
       p->async_connect = g_value_get_boolean(value);
       break;
+    case PROP_RECONNECT_BUFFER_BYTES:
+      p->reconnect_buffer_bytes = g_value_get_uint64(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
       break;
@@ -97,6 +102,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
       break;
     case PROP_ASYNC_CONNECT:
       g_value_set_boolean(value, p->async_connect);
+      break;
+    case PROP_RECONNECT_BUFFER_BYTES:
+      g_value_set_uint64(value, p->reconnect_buffer_bytes);
       break;
     case PROP_STATS: {
       GST_OBJECT_LOCK(obj);
@@ -132,6 +140,7 @@ static gboolean sink_start(GstBaseSink* bsink) {
   bool ok = rtmpgst::make_session_config(p->location, rtmpsession::Role::kPublish, &config, &error);
   if (!ok) error = p->location.to_uri(false) + ": " + error;  // name the URL, not the password
   config.chunk_size = p->chunk_size;
+  config.reconnect_buffer_bytes = p->reconnect_buffer_bytes;
   bool async_connect = p->async_connect;
   GST_OBJECT_UNLOCK(bsink);
   if (!ok) {
@@ -280,6 +289,16 @@ static void install_sink_properties(GObjectClass* oc) {
                            TRUE,
                            static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                     GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      oc, PROP_RECONNECT_BUFFER_BYTES,
+      g_param_spec_uint64("reconnect-buffer-bytes", "Reconnect buffer bytes",
+                          "While reconnecting, media is kept up to this many bytes; beyond it "
+                          "the oldest is dropped (counted in stats as dropped-messages and "
+                          "dropped-bytes). After reconnecting, metadata and sequence headers are "
+                          "sent again and media resumes at a video keyframe",
+                          0, G_MAXUINT64, 16 * 1024 * 1024,
+                          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
       oc, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -161,14 +161,14 @@ static gboolean src_unlock_stop(GstBaseSrc* bsrc) {
 }
 
 // Waits for the next message; applies idle-timeout once the stream plays.
-static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m) {
+static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* discont) {
   SrcPrivate* p = self->priv;
   GST_OBJECT_LOCK(self);
   int64_t idle_us = int64_t{p->idle_timeout} * G_USEC_PER_SEC;
   GST_OBJECT_UNLOCK(self);
   int64_t idle_since = g_get_monotonic_time();
   for (;;) {
-    switch (p->session->pull(m, kPollUs)) {
+    switch (p->session->pull(m, kPollUs, discont)) {
       case rtmpsession::PullResult::kMessage:
         return GST_FLOW_OK;
       case rtmpsession::PullResult::kEnd:
@@ -213,8 +213,13 @@ static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
     m = std::move(*p->pending);
     p->pending.reset();
   } else {
-    GstFlowReturn ret = next_message(self, &m);
+    bool reconnected = false;
+    GstFlowReturn ret = next_message(self, &m, &reconnected);
     if (ret != GST_FLOW_OK) return ret;
+    if (reconnected) {
+      GST_INFO_OBJECT(self, "first message after reconnecting: DISCONT");
+      p->discont = true;
+    }
   }
   decide_liveness(self);
   if (!p->flv.header_sent()) {

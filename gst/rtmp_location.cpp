@@ -1,5 +1,7 @@
 #include "rtmp_location.hpp"
 
+#include <algorithm>
+
 #include "rtmp/url.hpp"
 
 namespace rtmpgst {
@@ -73,6 +75,24 @@ void install_location_properties(GObjectClass* klass) {
                           "flashVer sent in connect (empty = \"FMLE/3.0 (compatible; "
                           "GstRtmpNative)\")",
                           nullptr, flags));
+  g_object_class_install_property(
+      klass, PROP_RECONNECT_ATTEMPTS,
+      g_param_spec_int("reconnect-attempts", "Reconnect attempts",
+                       "After a connection that was streaming breaks (or the server sends "
+                       "NetConnection.Connect.ReconnectRequest): how many times to try again "
+                       "per outage before failing; 0 = never reconnect, -1 = no limit",
+                       -1, G_MAXINT, 0, flags));
+  g_object_class_install_property(
+      klass, PROP_RECONNECT_DELAY,
+      g_param_spec_uint("reconnect-delay", "Reconnect delay",
+                        "Milliseconds before the first reconnection attempt; each further "
+                        "attempt of the same outage waits twice as long",
+                        0, G_MAXUINT, 1000, flags));
+  g_object_class_install_property(
+      klass, PROP_RECONNECT_MAX_DELAY,
+      g_param_spec_uint("reconnect-max-delay", "Reconnect max delay",
+                        "Upper bound in milliseconds of the delay between reconnection attempts", 0,
+                        G_MAXUINT, 30000, flags));
 }
 
 namespace {
@@ -114,6 +134,15 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
     case PROP_FLASH_VERSION:
       loc.flash_version = str_or_empty(value);
       break;
+    case PROP_RECONNECT_ATTEMPTS:
+      loc.reconnect_attempts = g_value_get_int(value);
+      break;
+    case PROP_RECONNECT_DELAY:
+      loc.reconnect_delay_ms = g_value_get_uint(value);
+      break;
+    case PROP_RECONNECT_MAX_DELAY:
+      loc.reconnect_max_delay_ms = g_value_get_uint(value);
+      break;
     default:
       break;
   }
@@ -145,6 +174,15 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
       break;
     case PROP_FLASH_VERSION:
       g_value_set_string(value, loc.flash_version.empty() ? nullptr : loc.flash_version.c_str());
+      break;
+    case PROP_RECONNECT_ATTEMPTS:
+      g_value_set_int(value, loc.reconnect_attempts);
+      break;
+    case PROP_RECONNECT_DELAY:
+      g_value_set_uint(value, loc.reconnect_delay_ms);
+      break;
+    case PROP_RECONNECT_MAX_DELAY:
+      g_value_set_uint(value, loc.reconnect_max_delay_ms);
       break;
     default:
       break;
@@ -183,6 +221,9 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   out->tc_url = u.tc_url();
   out->flash_version = loc.flash_version;
   out->timeout_ms = loc.timeout * 1000;
+  out->reconnect_attempts = loc.reconnect_attempts;
+  out->reconnect_delay_ms = loc.reconnect_delay_ms;
+  out->reconnect_max_delay_ms = std::max(loc.reconnect_max_delay_ms, loc.reconnect_delay_ms);
   return true;
 }
 

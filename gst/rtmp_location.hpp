@@ -19,6 +19,9 @@ enum LocationProp : guint {
   PROP_STREAM,
   PROP_TIMEOUT,
   PROP_FLASH_VERSION,
+  PROP_RECONNECT_ATTEMPTS,
+  PROP_RECONNECT_DELAY,
+  PROP_RECONNECT_MAX_DELAY,
   PROP_LOCATION_LAST,  // first id free for element-specific properties
 };
 
@@ -32,6 +35,9 @@ struct Location {
   std::string password;
   guint timeout = 10;
   std::string flash_version;
+  gint reconnect_attempts = 0;
+  guint reconnect_delay_ms = 1000;
+  guint reconnect_max_delay_ms = 30000;
 
   // rtmp://[user@]host[:port]/application/stream; the password only when asked for.
   std::string to_uri(bool with_password) const;

@@ -5,11 +5,41 @@ namespace rtmpsession {
 bool MediaQueue::push(rtmp::Message&& m) {
   std::unique_lock lock(mutex_);
   // One message is always accepted into an empty queue, whatever its size.
-  space_.wait(lock, [&] { return closed_ || flushing_ || items_.empty() || bytes_ < max_bytes_; });
+  space_.wait(lock, [&] {
+    return closed_ || flushing_ || drop_bound_ > 0 || items_.empty() || bytes_ < max_bytes_;
+  });
   if (closed_ || flushing_) return false;
   bytes_ += m.payload.size();
   items_.push_back(std::move(m));
+  while (drop_bound_ > 0 && bytes_ > drop_bound_ && items_.size() > 1) {
+    bytes_ -= items_.front().payload.size();
+    dropped_bytes_ += items_.front().payload.size();
+    dropped_messages_++;
+    items_.pop_front();
+  }
   return true;
+}
+
+void MediaQueue::push_front(rtmp::Message&& m) {
+  std::lock_guard lock(mutex_);
+  bytes_ += m.payload.size();
+  items_.push_front(std::move(m));
+}
+
+void MediaQueue::set_drop_oldest(size_t bound) {
+  std::lock_guard lock(mutex_);
+  drop_bound_ = bound;
+  space_.notify_all();
+}
+
+uint64_t MediaQueue::dropped_messages() const {
+  std::lock_guard lock(mutex_);
+  return dropped_messages_;
+}
+
+uint64_t MediaQueue::dropped_bytes() const {
+  std::lock_guard lock(mutex_);
+  return dropped_bytes_;
 }
 
 bool MediaQueue::pop(rtmp::Message* m) {

@@ -15,8 +15,16 @@ class MediaQueue {
  public:
   explicit MediaQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // Blocks while full. Returns false when the queue was closed (session stopped or failed).
+  // Blocks while full (unless dropping, see below). Returns false when the queue was closed
+  // (session stopped or failed) or is flushing.
   bool push(rtmp::Message&& m);
+  // Puts a message back at the front (it was taken but cannot be sent yet). Never blocks.
+  void push_front(rtmp::Message&& m);
+  // While `bound` > 0 (reconnecting), push() never blocks: the oldest messages are dropped to
+  // keep at most `bound` bytes queued. 0 restores blocking at max_bytes.
+  void set_drop_oldest(size_t bound);
+  uint64_t dropped_messages() const;
+  uint64_t dropped_bytes() const;
   // Non-blocking; false when empty.
   bool pop(rtmp::Message* m);
   // Wakes every blocked push() and makes further pushes fail.
@@ -35,6 +43,9 @@ class MediaQueue {
   size_t max_bytes_;
   bool closed_ = false;
   bool flushing_ = false;
+  size_t drop_bound_ = 0;
+  uint64_t dropped_messages_ = 0;
+  uint64_t dropped_bytes_ = 0;
 };
 
 }  // namespace rtmpsession

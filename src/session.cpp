@@ -82,6 +82,8 @@ const char* state_name(State s) {
       return "publishing";
     case State::kPlaying:
       return "playing";
+    case State::kReconnecting:
+      return "reconnecting";
     case State::kClosing:
       return "closing";
     case State::kClosed:
@@ -153,55 +155,6 @@ void Session::set_flushing(bool flushing) {
   changed_.notify_all();
 }
 
-PullResult Session::pull(rtmp::Message* message, int64_t timeout_us) {
-  std::unique_lock lock(mutex_);
-  auto ready = [&] {
-    return flushing_ || cancel_requested_ || !incoming_.empty() || stream_ended_ || ended_;
-  };
-  if (timeout_us < 0) {
-    changed_.wait(lock, ready);
-  } else if (!changed_.wait_for(lock, std::chrono::microseconds(timeout_us), ready)) {
-    return PullResult::kTimeout;
-  }
-  if (flushing_ || cancel_requested_) return PullResult::kFlushing;
-  if (!incoming_.empty()) {
-    *message = std::move(incoming_.front());
-    incoming_.pop_front();
-    size_t before = incoming_bytes_;
-    incoming_bytes_ -= message->payload.size();
-    bool resume = read_paused_ && incoming_bytes_ < config_.queue_bytes / 2 &&
-                  before >= config_.queue_bytes / 2;
-    lock.unlock();
-    if (resume) wake();
-    return PullResult::kMessage;
-  }
-  if (stream_ended_) return PullResult::kEnd;
-  return state_.load() == State::kBroken ? PullResult::kError : PullResult::kEnd;
-}
-
-void Session::seek(uint32_t ms) {
-  {
-    std::lock_guard lock(mutex_);
-    // A demuxer forwards the same seek once per output pad: one request to the server is enough.
-    if (discard_until_seeked_ && seek_ms_ == ms) return;
-    incoming_.clear();
-    incoming_bytes_ = 0;
-    stream_ended_ = false;
-    discard_until_seeked_ = true;
-    seek_requested_ = true;
-    seek_ms_ = ms;
-  }
-  wake();
-}
-
-void Session::pause(bool paused) {
-  {
-    std::lock_guard lock(mutex_);
-    pause_request_ = paused ? 1 : 0;
-  }
-  wake();
-}
-
 bool Session::wait_streaming() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] {
@@ -230,7 +183,11 @@ void Session::set_state(State s, std::string reason) {
     stats_.state = s;
   }
   changed_.notify_all();
-  listener_->on_state(StateChange{s, previous, 1, std::move(reason)});
+  listener_->on_state(StateChange{s, previous, attempt_, std::move(reason)});
+  if (s == State::kPublishing || s == State::kPlaying) {
+    streamed_ = true;
+    if (resuming_) on_stream_resumed();
+  }
 }
 
 void Session::arm_phase_deadline() {
@@ -248,6 +205,7 @@ void Session::fail(ErrorKind kind, std::string message, std::string code) {
     std::lock_guard lock(mutex_);
     if (ended_) return;
   }
+  if (try_reconnect(kind, &message)) return;
   SessionError error{kind, state_.load(), std::move(message), std::move(code)};
   publish_stats();
   // The error goes on the bus before anything the streaming thread could post when its push
@@ -292,18 +250,12 @@ void Session::run() {
   g_source_set_callback(tick_source_, &Session::on_tick_cb, this, nullptr);
   g_source_attach(tick_source_, context_);
 
-  TcpConnector::Callbacks cb;
-  cb.on_state = [this](State s) { set_state(s); };
-  cb.on_connected = [this](GSocket* s) { on_connected(s); };
-  cb.on_failed = [this](ErrorKind k, std::string m) { fail(k, std::move(m)); };
-  connector_ = std::make_unique<TcpConnector>(context_, config_.host, config_.port,
-                                              config_.timeout_ms, std::move(cb));
   bool cancelled;
   {
     std::lock_guard lock(mutex_);
     cancelled = cancel_requested_;
   }
-  if (!cancelled) connector_->start();
+  if (!cancelled) start_connection();
   bool ended;
   {
     std::lock_guard lock(mutex_);
@@ -314,10 +266,14 @@ void Session::run() {
 }
 
 void Session::teardown() {
-  connector_->cancel();
-  while (connector_->busy()) g_main_context_iteration(context_, TRUE);
-  connector_.reset();
-  for (GSource** s : {&wake_source_, &read_source_, &write_source_, &tick_source_}) {
+  if (connector_) retired_connectors_.push_back(std::move(connector_));
+  for (auto& c : retired_connectors_) {
+    c->cancel();
+    while (c->busy()) g_main_context_iteration(context_, TRUE);
+  }
+  retired_connectors_.clear();
+  for (GSource** s :
+       {&wake_source_, &read_source_, &write_source_, &tick_source_, &reconnect_timer_}) {
     if (*s) {
       g_source_destroy(*s);
       g_source_unref(*s);
@@ -373,48 +329,6 @@ void Session::on_wake() {
     return;
   }
   drain_queue();
-}
-
-void Session::run_play_requests() {
-  if (!client_ || state_.load() != State::kPlaying) return;
-  bool seek;
-  uint32_t seek_ms, position;
-  int pause;
-  {
-    std::lock_guard lock(mutex_);
-    seek = seek_requested_;
-    seek_ms = seek_ms_;
-    pause = pause_request_;
-    position = last_media_ts_;
-    seek_requested_ = false;
-    pause_request_ = -1;
-  }
-  if (seek) client_->seek(seek_ms);
-  if (pause >= 0) client_->pause(pause == 1, position);
-  flush_output();
-}
-
-// Reading stops while the consumer is behind (TCP back-pressure reaches the server) and resumes
-// once it has taken half of what was queued.
-void Session::update_read_watch() {
-  if (!socket_) return;
-  bool full;
-  {
-    std::lock_guard lock(mutex_);
-    full = incoming_bytes_ >= config_.queue_bytes ||
-           (read_paused_ && incoming_bytes_ >= config_.queue_bytes / 2);
-  }
-  if (full && read_source_) {
-    g_source_destroy(read_source_);
-    g_source_unref(read_source_);
-    read_source_ = nullptr;
-  } else if (!full && !read_source_) {
-    read_source_ = g_socket_create_source(socket_, G_IO_IN, nullptr);
-    g_source_set_callback(read_source_, G_SOURCE_FUNC(&Session::on_readable_cb), this, nullptr);
-    g_source_attach(read_source_, context_);
-  }
-  std::lock_guard lock(mutex_);
-  read_paused_ = read_source_ == nullptr;
 }
 
 void Session::on_connected(GSocket* socket) {
@@ -557,35 +471,10 @@ void Session::handle_client_event(rtmp::ClientEvent& ev) {
       break;
     }
     case K::kStatus:
+      if (ev.status.code == "NetConnection.Connect.ReconnectRequest")
+        on_reconnect_request(ev.status);
       break;
   }
-}
-
-void Session::on_play_event(rtmp::ClientEvent& ev) {
-  using K = rtmp::ClientEvent::Kind;
-  {
-    std::lock_guard lock(mutex_);
-    switch (ev.kind) {
-      case K::kStreamEnded:
-        if (!discard_until_seeked_) stream_ended_ = true;
-        break;
-      case K::kRecorded:
-        recorded_.store(true);
-        break;
-      case K::kSeekDone:
-        discard_until_seeked_ = false;
-        break;
-      case K::kMedia:
-        if (discard_until_seeked_) return;
-        last_media_ts_ = ev.message.timestamp;
-        incoming_bytes_ += ev.message.payload.size();
-        incoming_.push_back(std::move(ev.message));
-        break;
-      default:
-        return;
-    }
-  }
-  changed_.notify_all();
 }
 
 void Session::watch_writable(bool on) {
@@ -634,7 +523,13 @@ void Session::flush_output() {
 void Session::drain_queue() {
   if (!client_ || state_.load() != State::kPublishing) return;
   rtmp::Message m;
-  while (client_->output().size() < kMaxPendingOutput && queue_.pop(&m)) client_->send_media(m);
+  while (client_ && client_->output().size() < kMaxPendingOutput && queue_.pop(&m)) {
+    if (switch_if_requested(m)) {
+      queue_.push_front(std::move(m));
+      return;
+    }
+    send_media(std::move(m));
+  }
   flush_output();
   bool finishing;
   {
@@ -671,8 +566,19 @@ void Session::tick() {
 }
 
 void Session::publish_stats() {
-  if (!client_) return;
-  const auto& c = client_->counters();
+  rtmp::ClientCounters c = carried_;
+  if (client_) {
+    const auto& now = client_->counters();
+    c.bytes_out += now.bytes_out;
+    c.bytes_in += now.bytes_in;
+    c.messages_out += now.messages_out;
+    c.messages_in += now.messages_in;
+    c.media_messages_out += now.media_messages_out;
+    c.bytes_acked_by_peer = now.bytes_acked_by_peer;
+    c.out_chunk_size = now.out_chunk_size;
+    c.in_chunk_size = now.in_chunk_size;
+    c.in_window_ack_size = now.in_window_ack_size;
+  }
   int64_t now = g_get_monotonic_time();
   uint64_t bytes = config_.role == Role::kPublish ? c.bytes_out : c.bytes_in;
   if (rate_samples_.empty() || now - rate_samples_.back().first >= G_USEC_PER_SEC / 2)
@@ -689,6 +595,10 @@ void Session::publish_stats() {
   stats_.out_chunk_size = c.out_chunk_size;
   stats_.in_chunk_size = c.in_chunk_size;
   stats_.in_window_ack_size = c.in_window_ack_size;
+  stats_.reconnects = reconnects_;
+  stats_.attempt = attempt_;
+  stats_.dropped_messages = queue_.dropped_messages();
+  stats_.dropped_bytes = queue_.dropped_bytes();
   const auto& first = rate_samples_.front();
   int64_t span = now - first.first;
   stats_.bitrate_bps =

@@ -15,6 +15,7 @@
 
 #include "media_queue.hpp"
 #include "rtmp/client_connection.hpp"
+#include "rtmp/media_headers.hpp"
 #include "session_types.hpp"
 #include "tcp_connector.hpp"
 
@@ -37,7 +38,8 @@ class Session {
   void set_flushing(bool flushing);
   // Playing: takes the next message of the played stream, waiting up to timeout_us (< 0: no
   // limit). Reading from the socket pauses while the incoming queue is over its bound.
-  PullResult pull(rtmp::Message* message, int64_t timeout_us);
+  // *discont (optional) is set when the message is the first after a reconnection.
+  PullResult pull(rtmp::Message* message, int64_t timeout_us, bool* discont = nullptr);
   // Playing a recorded stream: seek (drops what is queued, and what arrives until the server
   // confirms the seek), pause/resume.
   void seek(uint32_t ms);
@@ -67,6 +69,16 @@ class Session {
   void process_events();
   void handle_client_event(rtmp::ClientEvent& ev);
   void on_play_event(rtmp::ClientEvent& ev);
+  // Reconnection (session_reconnect.cpp).
+  void start_connection();
+  void drop_connection();
+  bool try_reconnect(ErrorKind kind, std::string* message);
+  void schedule_reconnect(const std::string& reason, uint32_t delay_ms);
+  static gboolean on_reconnect_timer_cb(gpointer self);
+  void on_stream_resumed();
+  bool switch_if_requested(const rtmp::Message& next);
+  void on_reconnect_request(const rtmp::commands::StatusInfo& info);
+  void send_media(rtmp::Message&& m);
   void update_read_watch();
   void run_play_requests();
   void begin_closing();
@@ -93,6 +105,8 @@ class Session {
   bool finish_requested_ = false;
   bool ended_ = false;
   bool flushing_ = false;
+  // Play: how many queued messages precede the first one of a new connection (SIZE_MAX: none).
+  size_t discont_after_ = SIZE_MAX;
   SessionStats stats_;
   // Play: incoming media and requests, guarded by mutex_ as well.
   std::deque<rtmp::Message> incoming_;
@@ -122,6 +136,17 @@ class Session {
   int64_t close_deadline_us_ = 0;
   bool write_shut_ = false;
   bool read_paused_ = false;
+  std::vector<std::unique_ptr<TcpConnector>> retired_connectors_;  // resolver calls pending
+  GSource* reconnect_timer_ = nullptr;
+  bool streamed_ = false;  // reached publishing/playing at least once
+  unsigned attempt_ = 1;   // connection attempt in the current series
+  uint32_t reconnects_ = 0;
+  bool resuming_ = false;             // the current connection is a reconnection
+  bool need_keyframe_ = false;        // after reconnecting: drop media until a video keyframe
+  bool reconnect_requested_ = false;  // server's ReconnectRequest, done at the next keyframe
+  uint32_t last_sent_ts_ = 0;
+  rtmp::MediaHeaders headers_;
+  rtmp::ClientCounters carried_;  // totals of the connections before this one
   std::deque<std::pair<int64_t, uint64_t>> rate_samples_;
   std::vector<uint8_t> read_buffer_;
 };

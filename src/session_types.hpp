@@ -25,6 +25,12 @@ struct SessionConfig {
   uint32_t timeout_ms = 10000;  // per phase: resolve, connect, handshake, each reply; 0 = none
   uint32_t chunk_size = 4096;
   size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)
+  // Reconnect after a connection that reached publishing/playing breaks: 0 = off, -1 = no limit,
+  // N = at most N attempts per outage. Delays double from reconnect_delay_ms up to the max.
+  int reconnect_attempts = 0;
+  uint32_t reconnect_delay_ms = 1000;
+  uint32_t reconnect_max_delay_ms = 30000;
+  size_t reconnect_buffer_bytes = 16 * 1024 * 1024;  // sink: media kept while reconnecting
 };
 
 // The one connection state machine. Transitions happen on the session thread only.
@@ -38,6 +44,7 @@ enum class State {
   kStarting,  // publish or play sent, waiting for the server to accept
   kPublishing,
   kPlaying,
+  kReconnecting,  // waiting before the next connection attempt
   kClosing,
   kClosed,
   kBroken,
@@ -91,7 +98,12 @@ struct SessionStats {
   uint32_t in_chunk_size = 128;
   uint32_t in_window_ack_size = 0;
   uint64_t queued_bytes = 0;
-  double bitrate_bps = 0;  // outgoing (publish) or incoming (play), over the last seconds
+  double bitrate_bps = 0;         // outgoing (publish) or incoming (play), over the last seconds
+  uint32_t reconnects = 0;        // successful reconnections
+  uint32_t attempt = 1;           // connection attempt of the current series
+  uint64_t dropped_messages = 0;  // sink: media dropped while reconnecting (oldest first)
+  uint64_t dropped_bytes = 0;
+  uint64_t skipped_until_keyframe = 0;  // sink: frames not sent while resuming at a keyframe
 };
 
 struct StateChange {

@@ -116,15 +116,17 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
     on_handshake_done();
   }
   incoming_.clear();
-  if (reader_.feed(data, incoming_) == ChunkReader::Status::kError) {
-    fail(ClientErrorKind::kProtocol, "malformed data from server: " + reader_.error());
-    return;
-  }
+  bool malformed = reader_.feed(data, incoming_) == ChunkReader::Status::kError;
   counters_.in_chunk_size = reader_.chunk_size();
+  // Messages completed before a fault are handled first, in order.
   for (auto& m : incoming_) {
     if (phase_ == ClientPhase::kFailed) return;
     counters_.messages_in++;
     on_message(std::move(m));
+  }
+  if (malformed) {
+    fail(ClientErrorKind::kProtocol, "malformed data from server: " + reader_.error());
+    return;
   }
   acknowledge_if_due();
 }
@@ -217,7 +219,7 @@ void ClientConnection::on_play_data(Message&& m) {
     if (!amf0::decode_all(m.payload, values, nullptr) || values.size() < 2) return;
     auto code = values[1].get_string("code");
     if (code && *code == "NetStream.Play.Complete" && phase_ == ClientPhase::kStreaming)
-      emit(ClientEvent::Kind::kStreamEnded, {"status", *code, ""});
+      emit(ClientEvent::Kind::kStreamEnded, {"status", *code, "", ""});
     return;
   }
   if (n == "@setDataFrame") {  // relayed as sent by a publisher: drop the wrapper name
@@ -283,7 +285,7 @@ void ClientConnection::on_user_control(const Message& m) {
     case Ev::kStreamEof:
       if (config_.mode == ClientMode::kPlay && stream_created_ && uc->value == stream_id_ &&
           phase_ == ClientPhase::kStreaming)
-        emit(ClientEvent::Kind::kStreamEnded, {"status", "StreamEOF", "end of stream"});
+        emit(ClientEvent::Kind::kStreamEnded, {"status", "StreamEOF", "end of stream", ""});
       break;
     case Ev::kStreamIsRecorded:
       if (config_.mode == ClientMode::kPlay && stream_created_ && uc->value == stream_id_)
@@ -315,7 +317,7 @@ void ClientConnection::on_command(const Message& m) {
   } else if (config_.mode == ClientMode::kPlay && phase_ == ClientPhase::kStreaming &&
              (c->name == "deleteStream" || c->name == "FCUnpublish" || c->name == "closeStream")) {
     // A server relaying a publisher's stop commands (FFmpeg's listen mode) ends the stream so.
-    emit(ClientEvent::Kind::kStreamEnded, {"status", c->name, "server stopped the stream"});
+    emit(ClientEvent::Kind::kStreamEnded, {"status", c->name, "server stopped the stream", ""});
   }
   // onBWDone, onFCPublish, onFCUnpublish, |RtmpSampleAccess ...: nothing to do
 }
@@ -335,7 +337,7 @@ void ClientConnection::on_result(const commands::Command& c, const std::string& 
 }
 
 void ClientConnection::on_error_reply(const commands::Command& c, const std::string& request) {
-  auto info = commands::status_info(c).value_or(commands::StatusInfo{"error", "", ""});
+  auto info = commands::status_info(c).value_or(commands::StatusInfo{"error", "", "", ""});
   if (request == "connect") {
     auto kind = info.code == "NetConnection.Connect.InvalidApp" ? ClientErrorKind::kInvalidApp
                                                                 : ClientErrorKind::kConnectRejected;

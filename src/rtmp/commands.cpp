@@ -122,6 +122,7 @@ std::optional<StatusInfo> info_from(const Value& v) {
   info.code = std::move(*code);
   info.level = v.get_string("level").value_or("");
   info.description = v.get_string("description").value_or("");
+  info.tc_url = v.get_string("tcUrl").value_or("");
   return info;
 }
 

@@ -58,6 +58,7 @@ std::optional<Command> parse_command(ByteView payload, std::string* error);
 
 struct StatusInfo {
   std::string level, code, description;
+  std::string tc_url;  // Enhanced RTMP NetConnection.Connect.ReconnectRequest: where to go
 };
 
 // The info object of an onStatus/_result/_error: the first object argument that has a string

@@ -354,3 +354,32 @@ TEST(ClientConnection, PlayAcceptsStreamZeroMediaAndStopCommandsEndTheStream) {
 
 }  // namespace
 }  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+// A status and malformed chunks in the same read: the status is acted on before the error.
+TEST(ClientConnection, MessagesBeforeAFaultInTheSameReadAreHandledFirst) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  s.command("_result", 1, Value::Null(), {});
+  s.command("_result", 4, Value::Null(), {Value::Number(1)});
+  deliver(s, c);
+  s.status("status", "NetStream.Publish.Start", "go");
+  Bytes bytes;
+  bytes.swap(s.pending);
+  Bytes garbage = {0x45, 0, 0, 0, 0, 0, 4, 20, 1, 2, 3, 4};  // fmt 1 on an unknown chunk stream
+  bytes.insert(bytes.end(), garbage.begin(), garbage.end());
+  c.receive(bytes, 5);
+  std::vector<ClientPhase> seen = phases(c);
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[seen.size() - 2], ClientPhase::kStreaming);
+  EXPECT_EQ(seen.back(), ClientPhase::kFailed);
+  EXPECT_EQ(c.error().kind, ClientErrorKind::kProtocol);
+}
+
+}  // namespace
+}  // namespace rtmp
