@@ -188,6 +188,7 @@ void Session::set_state(State s, std::string reason) {
     streamed_ = true;
     if (resuming_) on_stream_resumed();
   }
+  publish_stats();
 }
 
 void Session::arm_phase_deadline() {

@@ -29,6 +29,8 @@ constexpr auto kPrompt = std::chrono::milliseconds(100);
 class Recorder : public SessionListener {
  public:
   void on_state(const StateChange& c) override {
+    if (getenv("TRACE_STATES"))
+      fprintf(stderr, "state %s attempt %u %s\n", state_name(c.state), c.attempt, c.reason.c_str());
     std::lock_guard lock(mutex_);
     states_.push_back(c.state);
     cond_.notify_all();
@@ -454,4 +456,220 @@ TEST(SessionHostile, WrongHandshakeVersion) {
   r.join();
   EXPECT_EQ(r.recorder.error().kind, ErrorKind::kHandshake);
   EXPECT_NE(r.recorder.error().message.find("version"), std::string::npos);
+}
+
+// ---- Reconnect --------------------------------------------------------------------------------
+
+namespace {
+
+rtmp::Message av(uint8_t type, rtmp::Bytes payload, uint32_t ts) {
+  rtmp::Message m;
+  m.type = type;
+  m.chunk_stream = type == 8 ? rtmp::csid::kAudio : rtmp::csid::kVideo;
+  m.timestamp = ts;
+  m.payload = std::move(payload);
+  return m;
+}
+
+rtmp::Message metadata() {
+  rtmp::Message m;
+  m.type = 18;
+  m.chunk_stream = rtmp::csid::kData;
+  for (const char* s : {"@setDataFrame", "onMetaData"}) {
+    m.payload.push_back(0x02);
+    rtmp::put_u16be(m.payload, static_cast<uint16_t>(strlen(s)));
+    m.payload.insert(m.payload.end(), s, s + strlen(s));
+  }
+  return m;
+}
+
+// Headers, then frame i at 40 ms steps: a keyframe every 10 frames, audio after each frame.
+void push_stream(Session& s, std::atomic<bool>& stop) {
+  s.push_media(metadata());
+  s.push_media(av(9, {0x17, 0, 0xAA}, 0));  // AVC sequence header
+  s.push_media(av(8, {0xAF, 0, 0xBB}, 0));  // AAC sequence header
+  for (uint32_t i = 0; !stop; i++) {
+    uint8_t frame = i % 10 == 0 ? 0x17 : 0x27;
+    if (!s.push_media(av(9, {frame, 1, static_cast<uint8_t>(i)}, i * 40))) return;
+    if (!s.push_media(av(8, {0xAF, 1, static_cast<uint8_t>(i)}, i * 40))) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+std::vector<rtmp::Message> media_of(const std::vector<rtmp::Message>& log) {
+  std::vector<rtmp::Message> out;
+  for (const auto& m : log)
+    if (m.type == 8 || m.type == 9 || m.type == 18) out.push_back(m);
+  return out;
+}
+
+SessionConfig reconnecting_config(uint16_t port, int attempts) {
+  SessionConfig c = config_for(port, 3000);
+  c.reconnect_attempts = attempts;
+  c.reconnect_delay_ms = 50;
+  c.reconnect_max_delay_ms = 200;
+  return c;
+}
+
+}  // namespace
+
+TEST(SessionReconnect, PublisherResumesWithHeadersAtAKeyframe) {
+  std::mutex mutex;
+  std::vector<std::vector<rtmp::Message>> logs;
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    int index;
+    {
+      std::lock_guard lock(mutex);
+      index = static_cast<int>(logs.size());
+      logs.emplace_back();
+    }
+    if (!c.accept_until_publishing()) return;
+    for (int n = 0; n < (index == 0 ? 25 : 60); n++)
+      if (!c.read_message(3000)) break;
+    {
+      std::lock_guard lock(mutex);
+      logs[index] = c.received();
+    }
+    if (index == 0) {
+      c.abort();  // drop the first connection mid-stream
+      return;
+    }
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  Running r(reconnecting_config(server.port(), 3));
+  std::atomic<bool> stop{false};
+  std::thread pusher([&] { push_stream(r.session, stop); });
+  ASSERT_TRUE(server.wait_finished(1, 10000));
+  ASSERT_TRUE(r.recorder.wait_state(State::kReconnecting));
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (r.session.stats().reconnects < 1 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(r.session.stats().reconnects, 1u);
+  EXPECT_EQ(r.session.state(), State::kPublishing);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the second log fill
+  stop = true;
+  release = true;
+  r.cancel_and_join();
+  pusher.join();
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(logs.size(), 2u);
+  auto second = media_of(logs[1]);
+  ASSERT_GE(second.size(), 5u);
+  EXPECT_TRUE(rtmp::is_metadata(second[0]));
+  EXPECT_TRUE(rtmp::is_video_sequence_header(second[1]));
+  EXPECT_TRUE(rtmp::is_audio_sequence_header(second[2]));
+  EXPECT_TRUE(rtmp::is_video_keyframe(second[3]) && !rtmp::is_video_sequence_header(second[3]))
+      << "media must resume at a keyframe";
+  // Timestamps only go forward across the reconnection.
+  auto first = media_of(logs[0]);
+  ASSERT_FALSE(first.empty());
+  EXPECT_GE(second[3].timestamp, first.back().timestamp);
+}
+
+TEST(SessionReconnect, GivesUpAfterTheConfiguredAttempts) {
+  std::atomic<int> connections{0};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (connections++ == 0 && c.accept_until_publishing()) c.abort();
+    // every later connection is closed before the handshake
+  });
+  Running r(reconnecting_config(server.port(), 2));
+  r.join();
+  SessionError e = r.recorder.error();
+  EXPECT_EQ(e.kind, ErrorKind::kDisconnected);
+  EXPECT_NE(e.message.find("gave up after 2 reconnection attempts"), std::string::npos)
+      << e.message;
+  EXPECT_EQ(connections.load(), 3);
+}
+
+TEST(SessionReconnect, OffByDefaultAFailureIsFinal) {
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (c.accept_until_publishing()) c.abort();
+  });
+  Running r(config_for(server.port(), 3000));
+  r.join();
+  EXPECT_EQ(r.recorder.error().kind, ErrorKind::kDisconnected);
+  EXPECT_EQ(r.session.stats().reconnects, 0u);
+}
+
+TEST(SessionReconnect, ReconnectRequestMovesToTheGivenUrlAtTheNextKeyframe) {
+  std::atomic<bool> release{false};
+  std::vector<rtmp::Message> log_b;
+  std::string app_b;
+  FakeRtmpServer b([&](FakeConnection& c) {
+    if (!c.handshake()) return;
+    auto connect = c.answer_connect();
+    if (connect) app_b = connect->command_object.get_string("app").value_or("");
+    if (!c.answer_create_stream() || !c.accept_publish()) return;
+    for (int n = 0; n < 20; n++)
+      if (!c.read_message(3000)) break;
+    log_b = c.received();
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  FakeRtmpServer a([&](FakeConnection& c) {
+    if (!c.accept_until_publishing()) return;
+    for (int n = 0; n < 12; n++) c.read_message(3000);
+    rtmp::amf0::Value info = rtmp::amf0::Value::Object();
+    info.set("level", rtmp::amf0::Value::String("status"))
+        .set("code", rtmp::amf0::Value::String("NetConnection.Connect.ReconnectRequest"))
+        .set("tcUrl",
+             rtmp::amf0::Value::String("rtmp://127.0.0.1:" + std::to_string(b.port()) + "/moved"));
+    c.send_command("onStatus", 0, rtmp::amf0::Value::Null(), {info});
+    c.read_until_closed(5000);
+  });
+  Running r(config_for(a.port(), 3000));  // reconnect-attempts 0: a request is still obeyed
+  std::atomic<bool> stop{false};
+  std::thread pusher([&] { push_stream(r.session, stop); });
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (r.session.stats().reconnects < 1 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  release = true;
+  r.cancel_and_join();
+  pusher.join();
+  b.stop();
+  EXPECT_EQ(app_b, "moved");
+  auto media = media_of(log_b);
+  ASSERT_GE(media.size(), 4u);
+  EXPECT_TRUE(rtmp::is_metadata(media[0]));
+  EXPECT_TRUE(rtmp::is_video_keyframe(media[3]) && !rtmp::is_video_sequence_header(media[3]));
+}
+
+TEST(SessionReconnect, PlayerReconnectsAndMarksTheFirstMessageAfter) {
+  std::atomic<int> connections{0};
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    int index = connections++;
+    if (!c.handshake() || !c.answer_connect() || !c.answer_create_stream()) return;
+    if (!c.expect_command("play", 3000)) return;
+    c.send_status(1, "status", "NetStream.Play.Start", "go");
+    for (uint8_t i = 0; i < 3; i++) {
+      rtmp::Message m = av(9, {0x17, 1, static_cast<uint8_t>(index * 10 + i)}, i * 40);
+      m.stream_id = 1;
+      c.send_message(m);
+    }
+    if (index == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      c.abort();
+      return;
+    }
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  SessionConfig cfg = reconnecting_config(server.port(), 3);
+  cfg.role = Role::kPlay;
+  Running r(cfg);
+  std::vector<std::pair<uint8_t, bool>> got;  // (frame tag, discont)
+  while (got.size() < 6) {
+    rtmp::Message m;
+    bool discont = false;
+    auto res = r.session.pull(&m, 5000 * 1000, &discont);
+    ASSERT_EQ(res, PullResult::kMessage);
+    got.emplace_back(m.payload[2], discont);
+  }
+  release = true;
+  std::vector<std::pair<uint8_t, bool>> expected = {{0, false}, {1, false},  {2, false},
+                                                    {10, true}, {11, false}, {12, false}};
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(r.session.stats().reconnects, 1u);
 }
