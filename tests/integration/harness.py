@@ -345,6 +345,21 @@ rtmp {{
         raise RuntimeError(f"nginx failed to start (conf {self.conf_path}):\n{last_err}\n"
                            f"{self._read(self.dir / 'stdout.log')}")
 
+    def kill(self) -> None:
+        """Kills nginx at once (SIGKILL): a server crash, as clients see it."""
+        if self.proc is not None:
+            stop_process(self.proc, signal.SIGKILL, 5.0)
+            self.proc = None
+
+    def restart(self) -> None:
+        """Starts nginx again on the same ports with the same configuration."""
+        assert self.proc is None, "stop() or kill() first"
+        with open(self.dir / "stdout.log", "ab") as out:
+            self.proc = _spawn([NGINX, "-c", str(self.conf_path), "-p", str(self.dir) + "/",
+                                "-e", str(self.error_log)], stdout=out, stderr=subprocess.STDOUT)
+        wait_until(lambda: port_accepts(self.port) and port_accepts(self.http_port),
+                   self.startup_timeout, what="nginx to accept again")
+
     def stop(self) -> None:
         if self.proc is not None:
             # SIGQUIT = graceful shutdown; single-process nginx exits at once.
