@@ -15,6 +15,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "rtmp/control.hpp"
 #include "rtmp/handshake.hpp"
 
 namespace fakertmp {
@@ -306,6 +307,52 @@ std::optional<rtmp::commands::Command> FakeConnection::accept_publish(int timeou
 bool FakeConnection::accept_until_publishing(int timeout_ms) {
   return handshake(timeout_ms) && answer_connect(timeout_ms) && answer_create_stream(timeout_ms) &&
          accept_publish(timeout_ms);
+}
+
+bool FakeConnection::send_user_control(uint16_t event, uint32_t value) {
+  return send_message(
+      rtmp::control::user_control(static_cast<rtmp::control::UserControlEvent>(event), value));
+}
+
+std::optional<rtmp::commands::Command> FakeConnection::accept_play(int timeout_ms,
+                                                                   uint32_t stream_id,
+                                                                   bool recorded) {
+  auto c = expect_command("play", timeout_ms);
+  if (!c) return std::nullopt;
+  using Ev = rtmp::control::UserControlEvent;
+  if (recorded && !send_user_control(static_cast<uint16_t>(Ev::kStreamIsRecorded), stream_id))
+    return std::nullopt;
+  if (!send_user_control(static_cast<uint16_t>(Ev::kStreamBegin), stream_id)) return std::nullopt;
+  std::string name = c->arguments.empty() ? std::string() : c->arguments[0].string();
+  if (!send_status(stream_id, "status", "NetStream.Play.Start", "Started playing " + name + "."))
+    return std::nullopt;
+  return c;
+}
+
+bool FakeConnection::accept_until_playing(int timeout_ms, bool recorded) {
+  return handshake(timeout_ms) && answer_connect(timeout_ms) && answer_create_stream(timeout_ms) &&
+         accept_play(timeout_ms, 1, recorded);
+}
+
+bool FakeConnection::send_media(uint8_t type, uint32_t timestamp, rtmp::ByteView payload,
+                                uint32_t stream_id) {
+  rtmp::Message m;
+  m.type = type;
+  m.timestamp = timestamp;
+  m.stream_id = stream_id;
+  switch (static_cast<rtmp::MessageType>(type)) {
+    case rtmp::MessageType::kAudio:
+      m.chunk_stream = rtmp::csid::kAudio;
+      break;
+    case rtmp::MessageType::kDataAmf0:
+      m.chunk_stream = rtmp::csid::kData;
+      break;
+    default:
+      m.chunk_stream = rtmp::csid::kVideo;
+      break;
+  }
+  m.payload.assign(payload.begin(), payload.end());
+  return send_message(m);
 }
 
 void FakeConnection::stall_until_closed() {

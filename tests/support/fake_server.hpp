@@ -91,6 +91,20 @@ class FakeConnection {
   // handshake + answer_connect + answer_create_stream + accept_publish.
   bool accept_until_publishing(int timeout_ms = 5000);
 
+  // Playing side. A User Control message (type 4, chunk stream 2): event type, then the 4-byte
+  // value (a stream id for the stream events).
+  bool send_user_control(uint16_t event, uint32_t value);
+  // play -> [StreamIsRecorded (4) stream_id when `recorded`] + StreamBegin (0) stream_id +
+  // onStatus NetStream.Play.Start on stream_id. Returns the play command.
+  std::optional<rtmp::commands::Command> accept_play(int timeout_ms = 5000, uint32_t stream_id = 1,
+                                                     bool recorded = false);
+  // handshake + answer_connect + answer_create_stream + accept_play.
+  bool accept_until_playing(int timeout_ms = 5000, bool recorded = false);
+  // An audio (8), video (9), data (18) or aggregate (22) message on `stream_id`, on the chunk
+  // stream usually used for its type (audio 4, video and aggregate 6, data 5).
+  bool send_media(uint8_t type, uint32_t timestamp, rtmp::ByteView payload,
+                  uint32_t stream_id = 1);
+
   // Reads and discards raw bytes until the peer closes or the server stops (no timeout).
   void stall_until_closed();
   // Closes the socket (pending unread input makes that a reset). Idempotent.
