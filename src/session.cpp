@@ -267,24 +267,18 @@ void Session::run() {
 }
 
 void Session::teardown() {
-  if (connector_) retired_connectors_.push_back(std::move(connector_));
+  drop_connection();  // keeps the connection's counters for the final stats
   for (auto& c : retired_connectors_) {
     c->cancel();
     while (c->busy()) g_main_context_iteration(context_, TRUE);
   }
   retired_connectors_.clear();
-  for (GSource** s :
-       {&wake_source_, &read_source_, &write_source_, &tick_source_, &reconnect_timer_}) {
+  for (GSource** s : {&wake_source_, &tick_source_, &reconnect_timer_}) {
     if (*s) {
       g_source_destroy(*s);
       g_source_unref(*s);
       *s = nullptr;
     }
-  }
-  if (socket_) {
-    g_socket_close(socket_, nullptr);
-    g_object_unref(socket_);
-    socket_ = nullptr;
   }
   {
     std::lock_guard lock(mutex_);
@@ -292,7 +286,6 @@ void Session::teardown() {
     wake_fd_ = -1;
   }
   publish_stats();
-  client_.reset();
   g_main_context_pop_thread_default(context_);
   g_main_loop_unref(loop_);
   loop_ = nullptr;

@@ -61,6 +61,11 @@ void Session::drop_connection() {
     carried_.messages_out += c.messages_out;
     carried_.messages_in += c.messages_in;
     carried_.media_messages_out += c.media_messages_out;
+    // The last connection's settings stay visible in stats until the next one has its own.
+    carried_.bytes_acked_by_peer = c.bytes_acked_by_peer;
+    carried_.out_chunk_size = c.out_chunk_size;
+    carried_.in_chunk_size = c.in_chunk_size;
+    carried_.in_window_ack_size = c.in_window_ack_size;
     client_.reset();
   }
   write_shut_ = false;
