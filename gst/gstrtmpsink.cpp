@@ -5,10 +5,8 @@
 #include <vector>
 
 #include "rtmp/flv_reader.hpp"
-#include "rtmp_bus.hpp"
-#include "rtmp_location.hpp"
+#include "rtmp_element.hpp"
 #include "rtmp_stats.hpp"
-#include "session.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(rtmp_sink_debug);
 #define GST_CAT_DEFAULT rtmp_sink_debug
@@ -25,28 +23,18 @@ enum SinkProp : guint {
 constexpr guint kDefaultChunkSize = 4096;
 
 // Everything C++ the element owns; created in _init, deleted in finalize.
-struct SinkPrivate {
-  rtmpgst::Location location;
+struct SinkPrivate : rtmpgst::ElementBase {
   guint chunk_size = kDefaultChunkSize;
   bool async_connect = true;
   guint64 reconnect_buffer_bytes = 16 * 1024 * 1024;
 
-  std::unique_ptr<rtmpgst::BusListener> listener;
-  std::unique_ptr<rtmpsession::Session> session;
-  rtmpsession::SessionStats last_stats;
-  GstTask* task = nullptr;
-  GRecMutex task_lock;
-  bool task_started = false;
   rtmp::FlvReader flv;
   std::vector<rtmp::FlvTag> tags;
   std::vector<GstBuffer*> caps_headers;  // streamheader from caps
   bool caps_headers_sent = false;
 
-  SinkPrivate() { g_rec_mutex_init(&task_lock); }
-  ~SinkPrivate() {
-    clear_caps_headers();
-    g_rec_mutex_clear(&task_lock);
-  }
+  ~SinkPrivate() { clear_caps_headers(); }
+  rtmpsession::Session* session() const { return runner.session(); }
   void clear_caps_headers() {
     for (auto* b : caps_headers) gst_buffer_unref(b);
     caps_headers.clear();
@@ -60,7 +48,9 @@ struct _GstRtmpSink {
   SinkPrivate* priv;
 };
 
-static void uri_handler_init(gpointer iface, gpointer data);
+static void uri_handler_init(gpointer iface, gpointer) {
+  rtmpgst::init_uri_handler(static_cast<GstURIHandlerInterface*>(iface), GST_URI_SINK);
+}
 
 G_DEFINE_TYPE_WITH_CODE(GstRtmpSink, gst_rtmp_sink, GST_TYPE_BASE_SINK,
                         G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, uri_handler_init))
@@ -106,93 +96,48 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
     case PROP_RECONNECT_BUFFER_BYTES:
       g_value_set_uint64(value, p->reconnect_buffer_bytes);
       break;
-    case PROP_STATS: {
-      GST_OBJECT_LOCK(obj);
-      rtmpsession::SessionStats s = p->session ? p->session->stats() : p->last_stats;
-      GST_OBJECT_UNLOCK(obj);
-      g_value_take_boxed(value, rtmpgst::stats_to_structure(s));
+    case PROP_STATS:
+      g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
       break;
-    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
       break;
   }
 }
 
-static void task_func(gpointer data) {
-  SinkPrivate* p = P(data);
-  p->session->run();
-  gst_task_stop(p->task);  // not pause: pausing after sink_stop() hangs gst_task_join()
-}
-
-static bool start_task(GstRtmpSink* self) {
-  SinkPrivate* p = self->priv;
-  if (p->task_started) return true;
-  p->task_started = true;
-  return gst_task_start(p->task);
-}
-
 static gboolean sink_start(GstBaseSink* bsink) {
   SinkPrivate* p = P(bsink);
   rtmpsession::SessionConfig config;
-  std::string error;
+  if (!rtmpgst::make_config_or_error(GST_ELEMENT(bsink), rtmpsession::Role::kPublish, &config))
+    return FALSE;
   GST_OBJECT_LOCK(bsink);
-  bool ok = rtmpgst::make_session_config(p->location, rtmpsession::Role::kPublish, &config, &error);
-  if (!ok) error = p->location.to_uri(false) + ": " + error;  // name the URL, not the password
   config.chunk_size = p->chunk_size;
   config.reconnect_buffer_bytes = p->reconnect_buffer_bytes;
   bool async_connect = p->async_connect;
   GST_OBJECT_UNLOCK(bsink);
-  if (!ok) {
-    GST_ELEMENT_ERROR(bsink, RESOURCE, SETTINGS, ("Invalid RTMP location: %s", error.c_str()),
-                      (nullptr));
-    return FALSE;
-  }
   GST_INFO_OBJECT(bsink, "publishing to %s", config.safe_url.c_str());
-  p->listener = std::make_unique<rtmpgst::BusListener>(
-      GST_ELEMENT(bsink), rtmpsession::Role::kPublish, config.safe_url);
-  auto session = std::make_unique<rtmpsession::Session>(std::move(config), p->listener.get());
-  GST_OBJECT_LOCK(bsink);
-  p->session = std::move(session);
-  GST_OBJECT_UNLOCK(bsink);
+  p->runner.create(GST_ELEMENT(bsink), rtmpsession::Role::kPublish, std::move(config));
   p->flv = rtmp::FlvReader();
   p->caps_headers_sent = false;
-  p->task = gst_task_new(task_func, bsink, nullptr);
-  gst_object_set_name(GST_OBJECT(p->task), "rtmpsink-session");
-  gst_task_set_lock(p->task, &p->task_lock);
-  p->task_started = false;
-  if (async_connect) return start_task(GST_RTMP_SINK(bsink));
-  return TRUE;
+  return async_connect ? p->runner.start_task() : TRUE;
 }
 
 static gboolean sink_stop(GstBaseSink* bsink) {
   SinkPrivate* p = P(bsink);
-  if (p->session) p->session->cancel();
-  if (p->task) {
-    gst_task_stop(p->task);
-    gst_task_join(p->task);
-    gst_object_unref(p->task);
-    p->task = nullptr;
-  }
-  GST_OBJECT_LOCK(bsink);
-  if (p->session) p->last_stats = p->session->stats();
-  std::unique_ptr<rtmpsession::Session> session = std::move(p->session);
-  GST_OBJECT_UNLOCK(bsink);
-  session.reset();
-  p->listener.reset();
+  p->runner.stop();
   p->clear_caps_headers();
   return TRUE;
 }
 
 static gboolean sink_unlock(GstBaseSink* bsink) {
   SinkPrivate* p = P(bsink);
-  if (p->session) p->session->set_flushing(true);
+  if (p->session()) p->session()->set_flushing(true);
   return TRUE;
 }
 
 static gboolean sink_unlock_stop(GstBaseSink* bsink) {
   SinkPrivate* p = P(bsink);
-  if (p->session) p->session->set_flushing(false);
+  if (p->session()) p->session()->set_flushing(false);
   return TRUE;
 }
 
@@ -228,9 +173,9 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf) {
     return GST_FLOW_ERROR;
   }
   for (auto& tag : p->tags) {
-    if (!p->session->push_media(rtmp::tag_to_message(std::move(tag), 0)))
-      return p->session->state() == rtmpsession::State::kBroken ? GST_FLOW_ERROR
-                                                                : GST_FLOW_FLUSHING;
+    if (!p->session()->push_media(rtmp::tag_to_message(std::move(tag), 0)))
+      return p->session()->state() == rtmpsession::State::kBroken ? GST_FLOW_ERROR
+                                                                  : GST_FLOW_FLUSHING;
   }
   return GST_FLOW_OK;
 }
@@ -238,7 +183,7 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf) {
 static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
   auto* self = GST_RTMP_SINK(bsink);
   SinkPrivate* p = self->priv;
-  if (!start_task(self)) return GST_FLOW_ERROR;
+  if (!p->runner.start_task()) return GST_FLOW_ERROR;
   if (!p->caps_headers.empty() && !p->caps_headers_sent) {
     p->caps_headers_sent = true;
     for (auto* h : p->caps_headers) {
@@ -254,9 +199,9 @@ static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
 
 static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
   SinkPrivate* p = P(bsink);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session && p->task_started) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session() && p->runner.task_started()) {
     GST_INFO_OBJECT(bsink, "end of stream: sending what is queued, then closing");
-    bool clean = p->session->finish();
+    bool clean = p->session()->finish();
     GST_INFO_OBJECT(bsink, "session %s", clean ? "closed cleanly" : "ended with an error");
   }
   return GST_BASE_SINK_CLASS(gst_rtmp_sink_parent_class)->event(bsink, event);
@@ -269,6 +214,7 @@ static void finalize(GObject* obj) {
 
 static void gst_rtmp_sink_init(GstRtmpSink* self) {
   self->priv = new SinkPrivate();
+  rtmpgst::attach_element_base(G_OBJECT(self), self->priv);
   gst_base_sink_set_sync(GST_BASE_SINK(self), TRUE);
 }
 
@@ -332,35 +278,4 @@ static void gst_rtmp_sink_class_init(GstRtmpSinkClass* klass) {
   bc->render = sink_render;
   bc->event = sink_event;
   GST_DEBUG_CATEGORY_INIT(rtmp_sink_debug, "rtmpsink", 0, "Native RTMP sink");
-}
-
-static GstURIType uri_get_type(GType) {
-  return GST_URI_SINK;
-}
-static const gchar* const* uri_get_protocols(GType) {
-  return rtmpgst::uri_protocols();
-}
-
-static gchar* uri_get_uri(GstURIHandler* handler) {
-  SinkPrivate* p = P(handler);
-  GST_OBJECT_LOCK(handler);
-  gchar* uri = g_strdup(p->location.to_uri(false).c_str());
-  GST_OBJECT_UNLOCK(handler);
-  return uri;
-}
-
-static gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
-  SinkPrivate* p = P(handler);
-  GST_OBJECT_LOCK(handler);
-  gboolean ok = p->location.set_uri(uri, error);
-  GST_OBJECT_UNLOCK(handler);
-  return ok;
-}
-
-static void uri_handler_init(gpointer g_iface, gpointer) {
-  auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
-  iface->get_type = uri_get_type;
-  iface->get_protocols = uri_get_protocols;
-  iface->get_uri = uri_get_uri;
-  iface->set_uri = uri_set_uri;
 }

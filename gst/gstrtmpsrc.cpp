@@ -4,10 +4,8 @@
 #include <memory>
 
 #include "flv_output.hpp"
-#include "rtmp_bus.hpp"
-#include "rtmp_location.hpp"
+#include "rtmp_element.hpp"
 #include "rtmp_stats.hpp"
-#include "session.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(rtmp_src_debug);
 #define GST_CAT_DEFAULT rtmp_src_debug
@@ -21,15 +19,9 @@ enum SrcProp : guint {
 
 constexpr int64_t kPollUs = 100 * 1000;
 
-struct SrcPrivate {
-  rtmpgst::Location location;
+struct SrcPrivate : rtmpgst::ElementBase {
   guint idle_timeout = 0;
 
-  std::unique_ptr<rtmpgst::BusListener> listener;
-  std::unique_ptr<rtmpsession::Session> session;
-  rtmpsession::SessionStats last_stats;
-  GstTask* task = nullptr;
-  GRecMutex task_lock;
   rtmpgst::FlvOutput flv;
   std::optional<rtmp::Message> pending;  // taken before the header was sent
   bool live = false;
@@ -38,8 +30,7 @@ struct SrcPrivate {
   bool paused_remote = false;
   std::string safe_url;
 
-  SrcPrivate() { g_rec_mutex_init(&task_lock); }
-  ~SrcPrivate() { g_rec_mutex_clear(&task_lock); }
+  rtmpsession::Session* session() const { return runner.session(); }
 };
 
 }  // namespace
@@ -49,7 +40,9 @@ struct _GstRtmpSrc {
   SrcPrivate* priv;
 };
 
-static void uri_handler_init(gpointer iface, gpointer data);
+static void uri_handler_init(gpointer iface, gpointer) {
+  rtmpgst::init_uri_handler(static_cast<GstURIHandlerInterface*>(iface), GST_URI_SRC);
+}
 
 G_DEFINE_TYPE_WITH_CODE(GstRtmpSrc, gst_rtmp_src, GST_TYPE_PUSH_SRC,
                         G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, uri_handler_init))
@@ -79,84 +72,44 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint(value, p->idle_timeout);
       break;
-    case PROP_STATS: {
-      GST_OBJECT_LOCK(obj);
-      rtmpsession::SessionStats s = p->session ? p->session->stats() : p->last_stats;
-      GST_OBJECT_UNLOCK(obj);
-      g_value_take_boxed(value, rtmpgst::stats_to_structure(s));
+    case PROP_STATS:
+      g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
       break;
-    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
       break;
   }
 }
 
-static void task_func(gpointer data) {
-  SrcPrivate* p = P(data);
-  p->session->run();
-  // Stop, not pause: a pause here could override the stop() of a concurrent state change and
-  // leave gst_task_join() waiting forever. Stopping twice is harmless.
-  gst_task_stop(p->task);
-}
-
 static gboolean src_start(GstBaseSrc* bsrc) {
   SrcPrivate* p = P(bsrc);
   rtmpsession::SessionConfig config;
-  std::string error;
-  GST_OBJECT_LOCK(bsrc);
-  bool ok = rtmpgst::make_session_config(p->location, rtmpsession::Role::kPlay, &config, &error);
-  GST_OBJECT_UNLOCK(bsrc);
-  if (!ok) {
-    GST_ELEMENT_ERROR(bsrc, RESOURCE, SETTINGS, ("Invalid RTMP location: %s", error.c_str()),
-                      (nullptr));
+  if (!rtmpgst::make_config_or_error(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay, &config))
     return FALSE;
-  }
   GST_INFO_OBJECT(bsrc, "playing %s", config.safe_url.c_str());
   p->safe_url = config.safe_url;
-  p->listener = std::make_unique<rtmpgst::BusListener>(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay,
-                                                       config.safe_url);
-  auto session = std::make_unique<rtmpsession::Session>(std::move(config), p->listener.get());
-  GST_OBJECT_LOCK(bsrc);
-  p->session = std::move(session);
-  GST_OBJECT_UNLOCK(bsrc);
+  p->runner.create(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay, std::move(config));
   p->flv.reset(false);
   p->pending.reset();
   gst_base_src_set_live(bsrc, TRUE);
   p->live = true;
   p->live_decided = p->paused_remote = false;
   p->discont = true;
-  p->task = gst_task_new(task_func, bsrc, nullptr);
-  gst_object_set_name(GST_OBJECT(p->task), "rtmpsrc-session");
-  gst_task_set_lock(p->task, &p->task_lock);
-  return gst_task_start(p->task);
+  return p->runner.start_task();
 }
 
 static gboolean src_stop(GstBaseSrc* bsrc) {
-  SrcPrivate* p = P(bsrc);
-  if (p->session) p->session->cancel();
-  if (p->task) {
-    gst_task_stop(p->task);
-    gst_task_join(p->task);
-    gst_object_unref(p->task);
-    p->task = nullptr;
-  }
-  GST_OBJECT_LOCK(bsrc);
-  if (p->session) p->last_stats = p->session->stats();
-  std::unique_ptr<rtmpsession::Session> session = std::move(p->session);
-  GST_OBJECT_UNLOCK(bsrc);
-  session.reset();
-  p->listener.reset();
+  P(bsrc)->runner.stop();
   return TRUE;
 }
 
 static gboolean src_unlock(GstBaseSrc* bsrc) {
-  if (SrcPrivate* p = P(bsrc); p->session) p->session->set_flushing(true);
+  if (SrcPrivate* p = P(bsrc); p->session()) p->session()->set_flushing(true);
   return TRUE;
 }
 
 static gboolean src_unlock_stop(GstBaseSrc* bsrc) {
-  if (SrcPrivate* p = P(bsrc); p->session) p->session->set_flushing(false);
+  if (SrcPrivate* p = P(bsrc); p->session()) p->session()->set_flushing(false);
   return TRUE;
 }
 
@@ -168,7 +121,7 @@ static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* disc
   GST_OBJECT_UNLOCK(self);
   int64_t idle_since = g_get_monotonic_time();
   for (;;) {
-    switch (p->session->pull(m, kPollUs, discont)) {
+    switch (p->session()->pull(m, kPollUs, discont)) {
       case rtmpsession::PullResult::kMessage:
         return GST_FLOW_OK;
       case rtmpsession::PullResult::kEnd:
@@ -182,12 +135,12 @@ static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* disc
         break;
     }
     int64_t now = g_get_monotonic_time();
-    if (p->session->state() != rtmpsession::State::kPlaying) idle_since = now;
+    if (p->session()->state() != rtmpsession::State::kPlaying) idle_since = now;
     if (idle_us > 0 && now - idle_since >= idle_us) {
       GST_ELEMENT_ERROR(self, RESOURCE, READ,
                         ("Could not play %s: no media received for %u s (idle-timeout)",
                          p->safe_url.c_str(), p->idle_timeout),
-                        ("state: %s", rtmpsession::state_name(p->session->state())));
+                        ("state: %s", rtmpsession::state_name(p->session()->state())));
       return GST_FLOW_ERROR;
     }
   }
@@ -200,7 +153,7 @@ static void decide_liveness(GstRtmpSrc* self) {
   SrcPrivate* p = self->priv;
   if (p->live_decided) return;
   p->live_decided = true;
-  p->live = !p->session->recorded();
+  p->live = !p->session()->recorded();
   GST_INFO_OBJECT(self, "stream is %s", p->live ? "live" : "recorded (seekable)");
   if (!p->live) gst_base_src_set_live(GST_BASE_SRC(self), FALSE);
 }
@@ -238,16 +191,16 @@ static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
 
 static gboolean src_is_seekable(GstBaseSrc* bsrc) {
   SrcPrivate* p = P(bsrc);
-  return p->session && p->live_decided && !p->live;
+  return p->session() && p->live_decided && !p->live;
 }
 
 static gboolean src_do_seek(GstBaseSrc* bsrc, GstSegment* segment) {
   SrcPrivate* p = P(bsrc);
-  if (!p->session || !p->live_decided) return TRUE;  // the initial seek to 0 before playing
+  if (!p->session() || !p->live_decided) return TRUE;  // the initial seek to 0 before playing
   if (p->live) return FALSE;
   guint64 ms = segment->start / GST_MSECOND;
   GST_INFO_OBJECT(bsrc, "seeking to %" G_GUINT64_FORMAT " ms", ms);
-  p->session->seek(static_cast<uint32_t>(ms));
+  p->session()->seek(static_cast<uint32_t>(ms));
   p->pending.reset();
   p->flv.reset(true);
   p->discont = true;
@@ -258,7 +211,7 @@ static gboolean src_do_seek(GstBaseSrc* bsrc, GstSegment* segment) {
 
 static gboolean src_query(GstBaseSrc* bsrc, GstQuery* query) {
   SrcPrivate* p = P(bsrc);
-  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && p->session) {
+  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && p->session()) {
     GstFormat fmt;
     gst_query_parse_duration(query, &fmt, nullptr);
     if (fmt == GST_FORMAT_TIME && !p->live && p->flv.duration_ms()) {
@@ -273,12 +226,12 @@ static gboolean src_query(GstBaseSrc* bsrc, GstQuery* query) {
 static GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   SrcPrivate* p = P(element);
   // Recorded streams: tell the server to pause while the pipeline is paused.
-  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED && p->session && p->live_decided &&
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED && p->session() && p->live_decided &&
       !p->live) {
-    p->session->pause(true);
+    p->session()->pause(true);
     p->paused_remote = true;
-  } else if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && p->session && p->paused_remote) {
-    p->session->pause(false);
+  } else if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && p->session() && p->paused_remote) {
+    p->session()->pause(false);
     p->paused_remote = false;
   }
   return GST_ELEMENT_CLASS(gst_rtmp_src_parent_class)->change_state(element, transition);
@@ -291,6 +244,7 @@ static void finalize(GObject* obj) {
 
 static void gst_rtmp_src_init(GstRtmpSrc* self) {
   self->priv = new SrcPrivate();
+  rtmpgst::attach_element_base(G_OBJECT(self), self->priv);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
 }
@@ -342,35 +296,4 @@ static void gst_rtmp_src_class_init(GstRtmpSrcClass* klass) {
   bc->query = src_query;
   GST_PUSH_SRC_CLASS(klass)->create = src_create;
   GST_DEBUG_CATEGORY_INIT(rtmp_src_debug, "rtmpsrc", 0, "Native RTMP source");
-}
-
-static GstURIType uri_get_type(GType) {
-  return GST_URI_SRC;
-}
-static const gchar* const* uri_get_protocols(GType) {
-  return rtmpgst::uri_protocols();
-}
-
-static gchar* uri_get_uri(GstURIHandler* handler) {
-  SrcPrivate* p = P(handler);
-  GST_OBJECT_LOCK(handler);
-  gchar* uri = g_strdup(p->location.to_uri(false).c_str());
-  GST_OBJECT_UNLOCK(handler);
-  return uri;
-}
-
-static gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
-  SrcPrivate* p = P(handler);
-  GST_OBJECT_LOCK(handler);
-  gboolean ok = p->location.set_uri(uri, error);
-  GST_OBJECT_UNLOCK(handler);
-  return ok;
-}
-
-static void uri_handler_init(gpointer g_iface, gpointer) {
-  auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
-  iface->get_type = uri_get_type;
-  iface->get_protocols = uri_get_protocols;
-  iface->get_uri = uri_get_uri;
-  iface->set_uri = uri_set_uri;
 }

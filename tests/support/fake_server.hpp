@@ -102,8 +102,7 @@ class FakeConnection {
   bool accept_until_playing(int timeout_ms = 5000, bool recorded = false);
   // An audio (8), video (9), data (18) or aggregate (22) message on `stream_id`, on the chunk
   // stream usually used for its type (audio 4, video and aggregate 6, data 5).
-  bool send_media(uint8_t type, uint32_t timestamp, rtmp::ByteView payload,
-                  uint32_t stream_id = 1);
+  bool send_media(uint8_t type, uint32_t timestamp, rtmp::ByteView payload, uint32_t stream_id = 1);
 
   // Reads and discards raw bytes until the peer closes or the server stops (no timeout).
   void stall_until_closed();

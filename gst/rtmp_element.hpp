@@ -1,0 +1,64 @@
+// What rtmpsink and rtmpsrc share besides the properties: the session on its GstTask, its
+// statistics, and the URI handler.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <mutex>
+
+#include "rtmp_bus.hpp"
+#include "rtmp_location.hpp"
+#include "session.hpp"
+
+namespace rtmpgst {
+
+// Owns the session of one element and the GstTask that runs it.
+class SessionRunner {
+ public:
+  SessionRunner();
+  ~SessionRunner();
+  SessionRunner(const SessionRunner&) = delete;
+  SessionRunner& operator=(const SessionRunner&) = delete;
+
+  // Builds the session (not running yet) and its task; called from the element's start().
+  void create(GstElement* element, rtmpsession::Role role, rtmpsession::SessionConfig config);
+  // Starts the task once; later calls do nothing.
+  bool start_task();
+  bool task_started() const { return task_started_; }
+  // Cancels the session, joins the task and destroys the session, keeping its last stats.
+  void stop();
+  rtmpsession::Session* session() const { return session_.get(); }
+  // The live session's statistics, or the last session's after stop().
+  rtmpsession::SessionStats stats() const;
+
+ private:
+  static void task_func(gpointer self);
+
+  std::unique_ptr<BusListener> listener_;
+  std::unique_ptr<rtmpsession::Session> session_;
+  mutable std::mutex stats_mutex_;  // guards session_ (as seen by stats()) and last_stats_
+  rtmpsession::SessionStats last_stats_;
+  GstTask* task_ = nullptr;
+  GRecMutex task_lock_;
+  bool task_started_ = false;
+};
+
+// The C++ part every element instance has; found from the GObject for the shared vfuncs.
+struct ElementBase {
+  Location location;
+  SessionRunner runner;
+};
+
+void attach_element_base(GObject* element, ElementBase* base);
+ElementBase* element_base(gpointer element);
+
+// Builds the session configuration from the element's location properties; on failure posts a
+// RESOURCE/SETTINGS error naming the location (never the password) and returns false.
+bool make_config_or_error(GstElement* element, rtmpsession::Role role,
+                          rtmpsession::SessionConfig* config);
+
+// Fills the GstURIHandler interface (rtmp:// URIs go to the `location`).
+void init_uri_handler(GstURIHandlerInterface* iface, GstURIType type);
+
+}  // namespace rtmpgst
