@@ -1,6 +1,7 @@
 // rtmpsrc: plays an RTMP stream and outputs it as an FLV byte stream (video/x-flv).
 #include "gstrtmpsrc.hpp"
 
+#include <atomic>
 #include <memory>
 
 #include "flv_output.hpp"
@@ -27,7 +28,7 @@ struct SrcPrivate : rtmpgst::ElementBase {
   bool live = false;
   bool live_decided = false;
   bool discont = true;
-  bool paused_remote = false;
+  std::atomic<bool> paused_remote{false};  // read by the streaming thread
   std::string safe_url;
 
   rtmpsession::Session* session() const { return runner.session(); }
@@ -93,7 +94,8 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   p->pending.reset();
   gst_base_src_set_live(bsrc, TRUE);
   p->live = true;
-  p->live_decided = p->paused_remote = false;
+  p->live_decided = false;
+  p->paused_remote = false;
   p->discont = true;
   return p->runner.start_task();
 }
@@ -135,7 +137,10 @@ static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* disc
         break;
     }
     int64_t now = g_get_monotonic_time();
-    if (p->session()->state() != rtmpsession::State::kPlaying) idle_since = now;
+    // Only time spent playing counts: not connecting, and not paused (the server sends nothing).
+    if (p->session()->state() != rtmpsession::State::kPlaying || p->paused_remote ||
+        GST_STATE(self) != GST_STATE_PLAYING)
+      idle_since = now;
     if (idle_us > 0 && now - idle_since >= idle_us) {
       GST_ELEMENT_ERROR(self, RESOURCE, READ,
                         ("Could not play %s: no media received for %u s (idle-timeout)",
@@ -192,6 +197,19 @@ static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
 static gboolean src_is_seekable(GstBaseSrc* bsrc) {
   SrcPrivate* p = P(bsrc);
   return p->session() && p->live_decided && !p->live;
+}
+
+// RTMP plays forwards only: a reverse seek is refused here, before basesrc flushes anything.
+static gboolean src_event(GstBaseSrc* bsrc, GstEvent* event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_SEEK) {
+    gdouble rate = 1.0;
+    gst_event_parse_seek(event, &rate, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (rate < 0) {
+      GST_INFO_OBJECT(bsrc, "refusing a reverse seek (rate %f)", rate);
+      return FALSE;
+    }
+  }
+  return GST_BASE_SRC_CLASS(gst_rtmp_src_parent_class)->event(bsrc, event);
 }
 
 static gboolean src_do_seek(GstBaseSrc* bsrc, GstSegment* segment) {
@@ -293,6 +311,7 @@ static void gst_rtmp_src_class_init(GstRtmpSrcClass* klass) {
   bc->unlock_stop = src_unlock_stop;
   bc->is_seekable = src_is_seekable;
   bc->do_seek = src_do_seek;
+  bc->event = src_event;
   bc->query = src_query;
   GST_PUSH_SRC_CLASS(klass)->create = src_create;
   GST_DEBUG_CATEGORY_INIT(rtmp_src_debug, "rtmpsrc", 0, "Native RTMP source");

@@ -5,9 +5,7 @@
 // Pipelines are `rtmpsrc ! appsink` (sync=false, async=false) with a bus. Every wait is bounded;
 // every pipeline case ends by setting the pipeline to NULL and checking that this returns within
 // one second (waits and timing bounds scale with CK_TIMEOUT_MULTIPLIER under valgrind).
-//
-// Checks of known element bugs run only with RTMPSRC_TEST_KNOWN_BUGS set; otherwise those tests
-// log a warning when the bug shows.
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -62,11 +60,6 @@ constexpr uint8_t kData = 18;
 constexpr uint8_t kAggregate = 22;
 constexpr uint8_t kFlagAudio = 0x04;
 constexpr uint8_t kFlagVideo = 0x01;
-
-// Known element bugs: their checks run only when RTMPSRC_TEST_KNOWN_BUGS is set.
-[[maybe_unused]] bool check_known_bugs() {
-  return g_getenv("RTMPSRC_TEST_KNOWN_BUGS") != nullptr;
-}
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -1034,18 +1027,13 @@ GST_START_TEST(test_recorded_pause_idle_timeout) {
   fail_unless(log.wait_commands("pause", 1, kWaitMs), "PLAYING -> PAUSED sent no pause command");
   g_usleep(2500 * 1000);  // paused for 2.5 x idle-timeout
   p.poll_bus(0);
-  if (check_known_bugs() || !p.error().got) {
-    fail_if(p.error().got, "ERROR while paused: %s", p.error().text.c_str());
-    fail_if(gst_element_set_state(p.pipeline(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-    SrcPipeline::Collected c = p.collect(kWaitMs);
-    fail_if(p.error().got, "ERROR: %s", p.error().text.c_str());
-    fail_unless(c.eos, "no EOS after resuming");
-    fail_unless_equals_int(c.buffers.size(), 1);
-    check_tag(c.buffers[0], resumed, 0);
-  } else {
-    GST_WARNING("known bug: idle-timeout fires while a recorded stream is paused: %s",
-                p.error().text.c_str());
-  }
+  fail_if(p.error().got, "ERROR while paused: %s", p.error().text.c_str());
+  fail_if(gst_element_set_state(p.pipeline(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  SrcPipeline::Collected c = p.collect(kWaitMs);
+  fail_if(p.error().got, "ERROR: %s", p.error().text.c_str());
+  fail_unless(c.eos, "no EOS after resuming");
+  fail_unless_equals_int(c.buffers.size(), 1);
+  check_tag(c.buffers[0], resumed, 0);
   p.stop_promptly();
 }
 GST_END_TEST;
@@ -1109,12 +1097,8 @@ GST_START_TEST(test_recorded_reverse_seek_refused) {
   g_usleep(300 * 1000);
   size_t seeks = log.commands("seek").size();
   GST_INFO("reverse seek returned %d; the server got %zu seek commands", ok, seeks);
-  if (check_known_bugs() || !ok) {
-    fail_if(ok, "a reverse (rate -1) seek was accepted");
-    fail_unless_equals_int(seeks, 0);
-  } else {
-    GST_WARNING("known bug: a rate -1 seek is accepted (%zu seek commands sent)", seeks);
-  }
+  fail_if(ok, "a reverse (rate -1) seek was accepted");
+  fail_unless_equals_int(seeks, 0);
   p.stop_promptly();
 }
 GST_END_TEST;
