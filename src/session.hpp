@@ -54,7 +54,6 @@ class Session {
 
   SessionStats stats() const;
   State state() const { return state_.load(); }
-  const SessionConfig& config() const { return config_; }
 
  private:
   // Session-thread internals.
