@@ -17,7 +17,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
 for t in "${targets[@]}"; do
-  mkdir -p "$scratch/$t"
+  mkdir -p "$scratch/$t" "fuzz/corpus/$t"
   log="$scratch/$t.log"
   if "$dir/fuzz/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
        -artifact_prefix="$scratch/$t-" "$scratch/$t" "fuzz/corpus/$t" >"$log" 2>&1; then

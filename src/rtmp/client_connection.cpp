@@ -326,11 +326,14 @@ void ClientConnection::on_result(const commands::Command& c, const std::string& 
   if (request == "connect") {
     if (phase_ == ClientPhase::kConnectingApp) set_phase(ClientPhase::kCreatingStream);
   } else if (request == "createStream") {
-    if (c.arguments.empty() || !c.arguments[0].is_number()) {
-      fail(ClientErrorKind::kCreateStreamFailed, "createStream reply carries no stream id");
+    double id = c.arguments.empty() || !c.arguments[0].is_number() ? -1 : c.arguments[0].number();
+    // A message stream id is an unsigned 32-bit integer; anything else (NaN, fractions, out of
+    // range) is refused rather than converted.
+    if (!(id >= 0 && id <= 4294967295.0) || id != static_cast<double>(static_cast<uint32_t>(id))) {
+      fail(ClientErrorKind::kCreateStreamFailed, "createStream reply carries no valid stream id");
       return;
     }
-    stream_id_ = static_cast<uint32_t>(c.arguments[0].number());
+    stream_id_ = static_cast<uint32_t>(id);
     stream_created_ = true;
     start_stream();
   }

@@ -1,6 +1,8 @@
 // ClientConnection against a scripted in-memory server built from the same core pieces.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "rtmp/amf0.hpp"
 #include "rtmp/client_connection.hpp"
 
@@ -379,6 +381,28 @@ TEST(ClientConnection, MessagesBeforeAFaultInTheSameReadAreHandledFirst) {
   EXPECT_EQ(seen[seen.size() - 2], ClientPhase::kStreaming);
   EXPECT_EQ(seen.back(), ClientPhase::kFailed);
   EXPECT_EQ(c.error().kind, ClientErrorKind::kProtocol);
+}
+
+}  // namespace
+}  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+// Found by fuzz_client_connection: a stream id that is no uint32 must be refused, not converted.
+TEST(ClientConnection, InvalidCreateStreamIdsAreRefused) {
+  for (double id : {-1.0, 2.81475e+14, 1.5, std::nan("")}) {
+    ScriptedServer s;
+    ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+    c.start();
+    s.take(c);
+    deliver(s, c);
+    s.command("_result", 1, Value::Null(), {});
+    s.command("_result", 4, Value::Null(), {Value::Number(id)});
+    deliver(s, c);
+    EXPECT_EQ(c.phase(), ClientPhase::kFailed) << id;
+    EXPECT_EQ(c.error().kind, ClientErrorKind::kCreateStreamFailed) << id;
+  }
 }
 
 }  // namespace
