@@ -408,6 +408,8 @@ void Session::read_socket() {
   }
   if (config_.role == Role::kPlay) update_read_watch();
   flush_output();
+  // Replies may have gone out with pending media (disarming the writable watch): keep draining.
+  if (config_.role == Role::kPublish) drain_queue();
 }
 
 void Session::process_events() {
@@ -517,14 +519,22 @@ void Session::flush_output() {
 void Session::drain_queue() {
   if (!client_ || state_.load() != State::kPublishing) return;
   rtmp::Message m;
-  while (client_ && client_->output().size() < kMaxPendingOutput && queue_.pop(&m)) {
-    if (switch_if_requested(m)) {
-      queue_.push_front(std::move(m));
-      return;
+  // Fill the output up to the bound, send, and go on until the queue is empty or the socket is
+  // full (then the writable watch calls back here). Stopping earlier would strand queued media
+  // with nothing left to wake the loop (a streaming thread waiting at EOS pushes no more).
+  for (;;) {
+    while (client_ && client_->output().size() < kMaxPendingOutput && queue_.pop(&m)) {
+      if (switch_if_requested(m)) {
+        queue_.push_front(std::move(m));
+        return;
+      }
+      send_media(std::move(m));
     }
-    send_media(std::move(m));
+    flush_output();
+    if (!client_ || state_.load() != State::kPublishing || client_->has_output() ||
+        queue_.empty())
+      break;
   }
-  flush_output();
   bool finishing;
   {
     std::lock_guard lock(mutex_);
@@ -552,6 +562,9 @@ void Session::tick() {
     fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
     return;
   }
+  // Safety net: media queued while the socket is idle is sent even if no wake-up came.
+  if (config_.role == Role::kPublish && client_ && !client_->has_output() && !queue_.empty())
+    drain_queue();
   if (close_deadline_us_ && now >= close_deadline_us_) {
     close_done("stop commands sent; the server did not close within 2 s");
     return;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -672,4 +673,48 @@ TEST(SessionReconnect, PlayerReconnectsAndMarksTheFirstMessageAfter) {
                                                     {10, true}, {11, false}, {12, false}};
   EXPECT_EQ(got, expected);
   EXPECT_EQ(r.session.stats().reconnects, 1u);
+}
+
+// ---- Sustained publishing ---------------------------------------------------------------------
+
+// Regression: a burst far over the queue bound, with the server acknowledging as it reads (the
+// replies interleave with the writes), must all go out and let EOS finish; an earlier version
+// stranded queued media when a reply flushed the output.
+TEST(SessionPublish, BurstWithServerAcknowledgementsCompletesAndFinishes) {
+  std::atomic<uint64_t> received{0};
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.accept_until_publishing()) return;
+    uint64_t next_ack = 1 << 20;
+    while (auto m = c.read_message(5000)) {
+      if (m->type == 9) received += m->payload.size();
+      if (c.bytes_received() >= next_ack) {
+        c.send_message(rtmp::control::acknowledgement(static_cast<uint32_t>(c.bytes_received())));
+        next_ack += 1 << 20;
+      }
+    }
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  for (uint32_t chunk : {128u, 4096u}) {
+    received = 0;
+    SessionConfig cfg = config_for(server.port(), 5000);
+    cfg.chunk_size = chunk;
+    Running r(cfg);
+    constexpr int kMessages = 384;  // 24 MiB of 64 KiB messages, six times the queue bound
+    for (int i = 0; i < kMessages; i++) ASSERT_TRUE(r.session.push_media(media(64 * 1024))) << i;
+    auto finished = std::async(std::launch::async, [&] { return r.session.finish(); });
+    if (finished.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      r.session.cancel();  // releases finish()
+      FAIL() << "EOS never completed with chunk size " << chunk << ": media stranded in the queue";
+    }
+    EXPECT_TRUE(finished.get()) << "chunk " << chunk;
+    r.join();
+    EXPECT_EQ(r.session.state(), State::kClosed);
+    EXPECT_EQ(r.session.stats().media_messages_sent, uint64_t{kMessages});
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (received < uint64_t{kMessages} * 64 * 1024 && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(received.load(), uint64_t{kMessages} * 64 * 1024) << "chunk " << chunk;
+  }
+  release = true;
 }
