@@ -16,12 +16,14 @@ namespace {
 enum SrcProp : guint {
   PROP_IDLE_TIMEOUT = rtmpgst::PROP_LOCATION_LAST,
   PROP_STATS,
+  PROP_BUFFER_LENGTH,
 };
 
 constexpr int64_t kPollUs = 100 * 1000;
 
 struct SrcPrivate : rtmpgst::ElementBase {
   guint idle_timeout = 0;
+  guint buffer_length = 36000000;
 
   rtmpgst::FlvOutput flv;
   std::optional<rtmp::Message> pending;  // taken before the header was sent
@@ -61,6 +63,8 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
   GST_OBJECT_LOCK(obj);
   if (id == PROP_IDLE_TIMEOUT)
     p->idle_timeout = g_value_get_uint(value);
+  else if (id == PROP_BUFFER_LENGTH)
+    p->buffer_length = g_value_get_uint(value);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
   GST_OBJECT_UNLOCK(obj);
@@ -72,6 +76,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
   switch (id) {
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint(value, p->idle_timeout);
+      break;
+    case PROP_BUFFER_LENGTH:
+      g_value_set_uint(value, p->buffer_length);
       break;
     case PROP_STATS:
       g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
@@ -87,6 +94,9 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   rtmpsession::SessionConfig config;
   if (!rtmpgst::make_config_or_error(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay, &config))
     return FALSE;
+  GST_OBJECT_LOCK(bsrc);
+  config.play_buffer_ms = p->buffer_length;
+  GST_OBJECT_UNLOCK(bsrc);
   GST_INFO_OBJECT(bsrc, "playing %s", config.safe_url.c_str());
   p->safe_url = config.safe_url;
   p->runner.create(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay, std::move(config));
@@ -277,6 +287,16 @@ static void install_src_properties(GObjectClass* oc) {
                         0, G_MAXUINT / 1000, 0,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      oc, PROP_BUFFER_LENGTH,
+      g_param_spec_uint("buffer-length", "Buffer length",
+                        "Client buffer length in ms sent to the server (Set Buffer Length). "
+                        "Servers such as nginx-rtmp send recorded streams this far ahead of real "
+                        "time; the default (10 h, as rtmpdump) lets a recorded stream arrive as "
+                        "fast as the network and the pipeline take it",
+                        0, G_MAXUINT, 36000000,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
       oc, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -340,6 +340,7 @@ void Session::on_connected(GSocket* socket) {
   cc.swf_url = config_.swf_url;
   cc.page_url = config_.page_url;
   cc.chunk_size = config_.chunk_size;
+  cc.play_buffer_ms = config_.play_buffer_ms;
   std::vector<uint8_t> random(1528);
   for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
   client_ = std::make_unique<rtmp::ClientConnection>(std::move(cc), random, now_ms());
@@ -531,8 +532,7 @@ void Session::drain_queue() {
       send_media(std::move(m));
     }
     flush_output();
-    if (!client_ || state_.load() != State::kPublishing || client_->has_output() ||
-        queue_.empty())
+    if (!client_ || state_.load() != State::kPublishing || client_->has_output() || queue_.empty())
       break;
   }
   bool finishing;

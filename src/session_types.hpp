@@ -25,6 +25,7 @@ struct SessionConfig {
   uint32_t timeout_ms = 10000;  // per phase: resolve, connect, handshake, each reply; 0 = none
   uint32_t chunk_size = 4096;
   size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)
+  uint32_t play_buffer_ms = 36000000;    // Set Buffer Length when playing (see rtmpsrc)
   // Reconnect after a connection that reached publishing/playing breaks: 0 = off, -1 = no limit,
   // N = at most N attempts per outage. Delays double from reconnect_delay_ms up to the max.
   int reconnect_attempts = 0;

@@ -1260,11 +1260,11 @@ GST_START_TEST(test_play_commands) {
       play.c.arguments[3].type() == rtmp::amf0::Type::kBoolean && play.c.arguments[3].boolean(),
       "play reset is not true");
 
-  // Set Buffer Length for stream 1 (3000 ms), after play.
+  // Set Buffer Length for stream 1 (the buffer-length default, 10 h), after play.
   fail_unless(buffer_length >= 0, "no Set Buffer Length");
   fail_unless(static_cast<size_t>(buffer_length) > play.index, "Set Buffer Length before play");
   fail_unless_equals_int(set_buffer.value, 1);
-  fail_unless_equals_int(set_buffer.buffer_ms, 3000);
+  fail_unless_equals_int(set_buffer.buffer_ms, 36000000);
 }
 GST_END_TEST;
 
