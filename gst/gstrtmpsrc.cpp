@@ -24,6 +24,7 @@ constexpr int64_t kPollUs = 100 * 1000;
 struct SrcPrivate : rtmpgst::ElementBase {
   guint idle_timeout = 0;
   guint buffer_length = 36000000;
+  guint32 last_seek_seqnum = GST_SEQNUM_INVALID;  // streaming/application thread, see src_event
 
   rtmpgst::FlvOutput flv;
   std::optional<rtmp::Message> pending;  // taken before the header was sent
@@ -218,6 +219,15 @@ static gboolean src_event(GstBaseSrc* bsrc, GstEvent* event) {
       GST_INFO_OBJECT(bsrc, "refusing a reverse seek (rate %f)", rate);
       return FALSE;
     }
+    // A demuxer forwards one seek per output pad, all with the same seqnum: the first one
+    // seeks; flushing again for the others would throw away what the first one brought.
+    guint32 seqnum = gst_event_get_seqnum(event);
+    SrcPrivate* p = P(bsrc);
+    if (seqnum == p->last_seek_seqnum) {
+      GST_DEBUG_OBJECT(bsrc, "seek %u already done", seqnum);
+      return TRUE;
+    }
+    p->last_seek_seqnum = seqnum;
   }
   return GST_BASE_SRC_CLASS(gst_rtmp_src_parent_class)->event(bsrc, event);
 }

@@ -411,6 +411,7 @@ void Session::read_socket() {
   flush_output();
   // Replies may have gone out with pending media (disarming the writable watch): keep draining.
   if (config_.role == Role::kPublish) drain_queue();
+  publish_stats();  // so stats are current when a player sees the end of the stream
 }
 
 void Session::process_events() {
