@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rtmp/url.hpp"
+#include "rtmp/url_options.hpp"
 
 namespace rtmpgst {
 
@@ -21,9 +22,16 @@ std::string Location::to_uri(bool with_password) const {
 
 bool Location::set_uri(const char* uri, GError** error) {
   std::string err;
-  std::optional<rtmp::Url> u = rtmp::parse_url(uri ? uri : "", &err);
+  const rtmp::SplitLocation split = rtmp::split_location(uri ? uri : "");
+  std::optional<rtmp::Url> u = rtmp::parse_url(split.url, &err);
+  std::optional<rtmp::UrlOptions> opts;
   if (u && u->scheme != "rtmp") err = "scheme '" + u->scheme + "' is not supported (use rtmp://)";
-  if (!u || !err.empty()) {
+  if (u && err.empty()) {
+    opts = rtmp::parse_url_options(split.options, &err);
+    if (opts && opts->timeout_s && *opts->timeout_s > G_MAXUINT / 1000)
+      err = "option 'timeout=" + std::to_string(*opts->timeout_s) + "' is too large";
+  }
+  if (!u || !opts || !err.empty()) {
     g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "Invalid RTMP location: %s",
                 err.c_str());
     return false;
@@ -31,10 +39,18 @@ bool Location::set_uri(const char* uri, GError** error) {
   scheme = u->scheme;
   host = u->host;
   port = u->port;
-  application = u->application;
-  stream = u->stream;
+  application = opts->app ? *opts->app : u->application;
+  stream = opts->playpath ? *opts->playpath : u->stream;
   username = u->user;
   password = u->password;
+  tc_url = opts->tc_url.value_or("");
+  page_url = opts->page_url.value_or("");
+  swf_url = opts->swf_url.value_or("");
+  conn_args = std::move(opts->conn_args);
+  live = opts->live;
+  token = opts->token.value_or("");
+  if (opts->flash_ver) flash_version = *opts->flash_ver;
+  if (opts->timeout_s) timeout = *opts->timeout_s;
   return true;
 }
 
@@ -46,7 +62,11 @@ void install_location_properties(GObjectClass* klass) {
       g_param_spec_string("location", "Location",
                           "RTMP URL: rtmp://[user:password@]host[:port]/application/stream"
                           "[?query]. The application is the path up to the last '/', the "
-                          "stream the rest. Setting it sets host, port, application and stream",
+                          "stream the rest. Setting it sets host, port, application and stream. "
+                          "librtmp-style options may follow, separated by spaces: app=, "
+                          "playpath=, tcUrl=, pageUrl=, swfUrl=, flashVer=, conn=TYPE:VALUE "
+                          "(repeatable), live=, token=, timeout= (\\20 for a space in a value). "
+                          "Read back as the plain URL, without options or password",
                           "rtmp://localhost/live/myStream", flags));
   g_object_class_install_property(
       klass, PROP_HOST,
@@ -93,6 +113,13 @@ void install_location_properties(GObjectClass* klass) {
       g_param_spec_uint("reconnect-max-delay", "Reconnect max delay",
                         "Upper bound in milliseconds of the delay between reconnection attempts", 0,
                         G_MAXUINT, 30000, flags));
+  g_object_class_install_property(
+      klass, PROP_EXTRA_CONNECT_ARGS,
+      g_param_spec_string("extra-connect-args", "Extra connect arguments",
+                          "Further AMF arguments for connect in librtmp conn= syntax, separated "
+                          "by spaces, sent after the location's conn= options: conn=B:1 "
+                          "conn=S:text conn=N:1.5 conn=Z: conn=O:1 conn=NS:name:value conn=O:0",
+                          nullptr, flags));
 }
 
 namespace {
@@ -143,6 +170,18 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
     case PROP_RECONNECT_MAX_DELAY:
       loc.reconnect_max_delay_ms = g_value_get_uint(value);
       break;
+    case PROP_EXTRA_CONNECT_ARGS: {
+      const std::string text = str_or_empty(value);
+      std::string err;
+      if (auto args = rtmp::parse_conn_options(text, &err)) {
+        loc.extra_connect_args = text;
+        loc.extra_conn_values = std::move(*args);
+      } else {
+        GST_WARNING_OBJECT(obj, "Invalid extra-connect-args (kept the previous value): %s",
+                           err.c_str());
+      }
+      break;
+    }
     default:
       break;
   }
@@ -184,6 +223,10 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
     case PROP_RECONNECT_MAX_DELAY:
       g_value_set_uint(value, loc.reconnect_max_delay_ms);
       break;
+    case PROP_EXTRA_CONNECT_ARGS:
+      g_value_set_string(value,
+                         loc.extra_connect_args.empty() ? nullptr : loc.extra_connect_args.c_str());
+      break;
     default:
       break;
   }
@@ -218,7 +261,12 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   u.port = static_cast<uint16_t>(loc.port);
   u.port_explicit = loc.port != 1935;
   u.application = loc.application;
-  out->tc_url = u.tc_url();
+  out->tc_url = loc.tc_url.empty() ? u.tc_url() : loc.tc_url;
+  out->page_url = loc.page_url;
+  out->swf_url = loc.swf_url;
+  out->connect_args = loc.conn_args;
+  out->connect_args.insert(out->connect_args.end(), loc.extra_conn_values.begin(),
+                           loc.extra_conn_values.end());
   out->flash_version = loc.flash_version;
   out->timeout_ms = loc.timeout * 1000;
   out->reconnect_attempts = loc.reconnect_attempts;

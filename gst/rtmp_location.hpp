@@ -1,11 +1,15 @@
 // Location and connection properties shared by rtmpsink and rtmpsrc: one implementation of
-// `location`, `host`, `port`, `application`, `stream`, `timeout`, `flash-version` and the URI
-// handler.
+// `location`, `host`, `port`, `application`, `stream`, `timeout`, `flash-version`,
+// `extra-connect-args` and the URI handler.
 #pragma once
 
 #include <gst/gst.h>
 
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "rtmp/amf0.hpp"
 
 #include "session_types.hpp"
 
@@ -22,6 +26,7 @@ enum LocationProp : guint {
   PROP_RECONNECT_ATTEMPTS,
   PROP_RECONNECT_DELAY,
   PROP_RECONNECT_MAX_DELAY,
+  PROP_EXTRA_CONNECT_ARGS,
   PROP_LOCATION_LAST,  // first id free for element-specific properties
 };
 
@@ -39,9 +44,28 @@ struct Location {
   guint reconnect_delay_ms = 1000;
   guint reconnect_max_delay_ms = 30000;
 
-  // rtmp://[user@]host[:port]/application/stream; the password only when asked for.
+  // From librtmp-style options after the URL (see rtmp/url_options.hpp); reset by every set_uri.
+  std::string tc_url;    // empty = derived from scheme, host, port and application
+  std::string page_url;  // sent in connect when not empty
+  std::string swf_url;   // sent in connect when not empty
+  std::vector<rtmp::amf0::Value> conn_args;  // conn=...: extra connect arguments
+  // live= and token= are accepted for compatibility and kept here, but nothing uses them yet:
+  // live streams need no special request, and SecureToken challenges are not answered.
+  std::optional<bool> live;
+  std::string token;
+
+  // The `extra-connect-args` property: its text and the values it parsed to (sent after
+  // conn_args).
+  std::string extra_connect_args;
+  std::vector<rtmp::amf0::Value> extra_conn_values;
+
+  // rtmp://[user@]host[:port]/application/stream; the password only when asked for. Never
+  // includes the librtmp-style options.
   std::string to_uri(bool with_password) const;
-  // Replaces every location field from a URI. On failure nothing changes.
+  // Replaces every location field from a URI, which may be followed by librtmp-style options
+  // ("rtmp://h/app/stream app=a playpath=p conn=S:x"): app and playpath override the URL's
+  // application and stream, flashVer and timeout set flash_version and timeout, and tcUrl,
+  // pageUrl, swfUrl, conn, live and token set the fields above. On failure nothing changes.
   bool set_uri(const char* uri, GError** error);
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "rtmp/amf0.hpp"
 #include "rtmp/message.hpp"
 
 namespace rtmpsession {
@@ -22,6 +23,7 @@ struct SessionConfig {
   std::string flash_version;
   std::string swf_url;
   std::string page_url;
+  std::vector<rtmp::amf0::Value> connect_args;  // extra connect arguments (librtmp conn=)
   uint32_t timeout_ms = 10000;  // per phase: resolve, connect, handshake, each reply; 0 = none
   uint32_t chunk_size = 4096;
   size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)

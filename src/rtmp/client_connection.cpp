@@ -149,6 +149,7 @@ void ClientConnection::on_handshake_done() {
   p.tc_url = config_.tc_url;
   p.swf_url = config_.swf_url;
   p.page_url = config_.page_url;
+  p.extra_args = config_.connect_args;
   p.publish = config_.mode == ClientMode::kPublish;
   send(commands::connect(p, transactions_.begin("connect")));
 

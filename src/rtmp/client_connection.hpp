@@ -29,6 +29,7 @@ struct ClientConfig {
   std::string flash_ver = "FMLE/3.0 (compatible; GstRtmpNative)";
   std::string swf_url;
   std::string page_url;
+  std::vector<amf0::Value> connect_args;  // appended after connect's command object
   std::string publish_type = "live";
   uint32_t chunk_size = 4096;  // outgoing chunk size announced after the handshake
   uint32_t window_ack_size = 2500000;

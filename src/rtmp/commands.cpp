@@ -55,7 +55,7 @@ Message call(std::string_view name, double txn, const Value& command_object,
 }
 
 Message connect(const ConnectParams& p, double txn) {
-  return call("connect", txn, connect_object(p));
+  return call("connect", txn, connect_object(p), p.extra_args);
 }
 
 Message release_stream(std::string_view stream, double txn) {

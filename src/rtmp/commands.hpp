@@ -21,7 +21,8 @@ struct ConnectParams {
   // audioCodecs:3191, videoCodecs:252, videoFunction:1
   bool publish = false;
   double object_encoding = 0;
-  std::vector<amf0::Property> extra;  // appended to the command object, replacing same-named keys
+  std::vector<amf0::Property> extra;    // appended to the command object, replacing same-named keys
+  std::vector<amf0::Value> extra_args;  // sent after the command object (librtmp conn=)
 };
 
 // All command messages: type 20 (kCommandAmf0), chunk stream csid::kCommand, timestamp 0, message
@@ -29,6 +30,7 @@ struct ConnectParams {
 
 // Command object key order: app, type (publish only), flashVer, swfUrl, tcUrl, fpad,
 // capabilities, audioCodecs, videoCodecs, videoFunction (play only), pageUrl, objectEncoding.
+// Payload: "connect", txn, command object, extra_args...
 Message connect(const ConnectParams& p, double txn);
 // Payload: name, txn, command_object, args...
 Message call(std::string_view name, double txn, const amf0::Value& command_object,

@@ -667,6 +667,86 @@ GST_START_TEST(test_publish_success) {
 }
 GST_END_TEST;
 
+// 9b. librtmp-style options after the URL plus extra-connect-args reach the server.
+GST_START_TEST(test_librtmp_style_location) {
+  SyntheticFlv flv = make_flv();
+  ServerRecord record;  // written by the handler, read after wait_finished()
+  FakeRtmpServer server([&](FakeConnection& c) {
+    record.publishing = c.accept_until_publishing(kHandlerTimeoutMs);
+    if (record.publishing) record.closed_by_client = c.read_until_closed(20000);
+    record.log = c.received();
+  });
+  const uint16_t port = server.port();
+  const std::string location = "rtmp://127.0.0.1:" + std::to_string(port) +
+                               "/ignored/ignored app=realapp playpath=realstream "
+                               "flashver=FL\\2010 conn=S:hello conn=O:1 conn=NN:n:2 conn=O:0";
+  SinkPipeline p(location, 5);
+  g_object_set(p.sink(), "extra-connect-args", "conn=B:1", nullptr);
+
+  // Bad options are refused and leave everything as it was.
+  GError* uri_error = nullptr;
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(p.sink()), "rtmp://h/a/s bogus=1", &uri_error));
+  fail_unless(uri_error != nullptr);
+  g_clear_error(&uri_error);
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(p.sink()), "rtmp://h/a/s conn=O:1", &uri_error));
+  g_clear_error(&uri_error);
+  g_object_set(p.sink(), "extra-connect-args", "conn=X:1", nullptr);  // warns, keeps conn=B:1
+
+  // The properties reflect the options; location reads back as the plain URL.
+  gchar* app = nullptr;
+  gchar* stream = nullptr;
+  gchar* flash = nullptr;
+  gchar* loc = nullptr;
+  gchar* extra = nullptr;
+  g_object_get(p.sink(), "application", &app, "stream", &stream, "flash-version", &flash,
+               "location", &loc, "extra-connect-args", &extra, nullptr);
+  assert_str_eq(app, "realapp");
+  assert_str_eq(stream, "realstream");
+  assert_str_eq(flash, "FL 10");
+  assert_str_eq(loc, "rtmp://127.0.0.1:" + std::to_string(port) + "/realapp/realstream");
+  assert_str_eq(extra, "conn=B:1");
+  g_free(app);
+  g_free(stream);
+  g_free(flash);
+  g_free(loc);
+  g_free(extra);
+
+  p.push_flv(flv);
+  p.end_of_stream();
+  fail_if(p.play() == GST_STATE_CHANGE_FAILURE);
+  SinkError error;
+  bool eos = p.wait_eos(20000, &error);
+  fail_if(error.got, "ERROR on the bus: %s (%s)", error.text.c_str(), error.debug.c_str());
+  fail_unless(eos, "no EOS on the bus");
+  p.stop_promptly();
+  fail_unless(server.wait_finished(1, 10000), "the fake server's handler did not finish");
+  fail_unless(record.publishing, "the fake server did not get to publishing");
+
+  std::optional<rtmp::commands::Command> connect, publish;
+  for (const auto& m : record.log) {
+    auto c = as_command(m);
+    if (!c) continue;
+    if (c->name == "connect" && !connect)
+      connect = std::move(c);
+    else if (c->name == "publish" && !publish)
+      publish = std::move(c);
+  }
+  fail_unless(connect.has_value(), "no connect received");
+  fail_unless(publish.has_value(), "no publish received");
+  const Value& obj = connect->command_object;
+  assert_str_eq(obj.get_string("app").value_or(""), "realapp");
+  assert_str_eq(obj.get_string("flashVer").value_or(""), "FL 10");
+  assert_str_eq(obj.get_string("tcUrl").value_or(""),
+                "rtmp://127.0.0.1:" + std::to_string(port) + "/realapp");
+  const std::vector<Value> want = {Value::String("hello"), Value::Object({{"n", Value::Number(2)}}),
+                                   Value::Boolean(true)};
+  std::string got;
+  for (const auto& a : connect->arguments) got += a.to_debug_string() + " ";
+  fail_unless(connect->arguments == want, "connect arguments are %s", got.c_str());
+  assert_str_eq(arg_string(*publish, 0), "realstream");
+}
+GST_END_TEST;
+
 // 10. The factory comes from our plugin file.
 
 // Every connection state reaches the bus as an element message, in order, without the password.
@@ -940,6 +1020,7 @@ static Suite* rtmpsink_suite() {
   TCase* publish = tcase_create("publish");
   suite_add_tcase(s, publish);
   tcase_add_test(publish, test_publish_success);
+  tcase_add_test(publish, test_librtmp_style_location);
   tcase_add_test(publish, test_stop_while_connecting);
   tcase_add_test(publish, test_stop_while_publishing);
   tcase_add_test(publish, test_stop_during_eos);

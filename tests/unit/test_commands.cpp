@@ -143,6 +143,19 @@ TEST(CommandsConnect, ExtraPropertiesAppendAndReplace) {
   EXPECT_EQ(c.command_object.get_number("n"), 5);
 }
 
+TEST(CommandsConnect, ExtraArgsFollowTheCommandObject) {
+  ConnectParams p = base_params();
+  EXPECT_TRUE(parse_message(connect(p, 1)).arguments.empty());
+  p.extra_args = {Value::Boolean(true), Value::String("auth"),
+                  Value::Object({{"code", Value::Number(1.5)}, {"flag", Value::String("ok")}}),
+                  Value::Null()};
+  const Command c = parse_message(connect(p, 3));
+  EXPECT_EQ(c.name, "connect");
+  EXPECT_EQ(c.transaction_id, 3);
+  EXPECT_EQ(c.command_object.get_string("app"), p.app);
+  EXPECT_EQ(c.arguments, p.extra_args);
+}
+
 TEST(CommandsBuilders, Call) {
   const Value obj = Value::Object({{"x", Value::Number(1)}});
   const Message m = call("myCall", 9, obj, {Value::String("a"), Value::Null()}, 4);
