@@ -2,13 +2,14 @@
 
 namespace rtmpsession {
 
-bool MediaQueue::push(rtmp::Message&& m) {
+bool MediaQueue::push(rtmp::Message&& m, bool* was_empty) {
   std::unique_lock lock(mutex_);
   // One message is always accepted into an empty queue, whatever its size.
   space_.wait(lock, [&] {
     return closed_ || flushing_ || drop_bound_ > 0 || items_.empty() || bytes_ < max_bytes_;
   });
   if (closed_ || flushing_) return false;
+  if (was_empty) *was_empty = items_.empty();
   bytes_ += m.payload.size();
   items_.push_back(std::move(m));
   while (drop_bound_ > 0 && bytes_ > drop_bound_ && items_.size() > 1) {

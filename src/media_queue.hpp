@@ -17,7 +17,8 @@ class MediaQueue {
 
   // Blocks while full (unless dropping, see below). Returns false when the queue was closed
   // (session stopped or failed) or is flushing.
-  bool push(rtmp::Message&& m);
+  // *was_empty (optional): whether the queue was empty before this message.
+  bool push(rtmp::Message&& m, bool* was_empty = nullptr);
   // Puts a message back at the front (it was taken but cannot be sent yet). Never blocks.
   void push_front(rtmp::Message&& m);
   // While `bound` > 0 (reconnecting), push() never blocks: the oldest messages are dropped to

@@ -129,8 +129,11 @@ bool Session::push_media(rtmp::Message&& message) {
     std::lock_guard lock(mutex_);
     if (ended_ || cancel_requested_) return false;
   }
-  if (!queue_.push(std::move(message))) return false;
-  wake();
+  bool was_empty = false;
+  if (!queue_.push(std::move(message), &was_empty)) return false;
+  // The loop drains until the queue is empty or the socket is full (then the writable watch
+  // resumes it), so only the first message after an empty queue needs to wake it.
+  if (was_empty) wake();
   return true;
 }
 
