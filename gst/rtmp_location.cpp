@@ -54,6 +54,19 @@ bool Location::set_uri(const char* uri, GError** error) {
   return true;
 }
 
+GType handshake_mode_get_type() {
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+      {0, "Digest handshake (Flash Player 9), plain when the server answers without digest",
+       "auto"},
+      {1, "Plain handshake (version 3, no digest)", "plain"},
+      {2, "Digest handshake; a server answer without a valid digest is an error", "digest"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstRtmpNativeHandshake", values));
+  return type;
+}
+
 void install_location_properties(GObjectClass* klass) {
   auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                         GST_PARAM_MUTABLE_READY);
@@ -120,6 +133,11 @@ void install_location_properties(GObjectClass* klass) {
                           "by spaces, sent after the location's conn= options: conn=B:1 "
                           "conn=S:text conn=N:1.5 conn=Z: conn=O:1 conn=NS:name:value conn=O:0",
                           nullptr, flags));
+  g_object_class_install_property(
+      klass, PROP_HANDSHAKE,
+      g_param_spec_enum("handshake", "Handshake",
+                        "RTMP handshake: auto (digest, plain fallback), plain or digest",
+                        handshake_mode_get_type(), 0, flags));
 }
 
 namespace {
@@ -169,6 +187,9 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
       break;
     case PROP_RECONNECT_MAX_DELAY:
       loc.reconnect_max_delay_ms = g_value_get_uint(value);
+      break;
+    case PROP_HANDSHAKE:
+      loc.handshake = g_value_get_enum(value);
       break;
     case PROP_EXTRA_CONNECT_ARGS: {
       const std::string text = str_or_empty(value);
@@ -223,6 +244,9 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
     case PROP_RECONNECT_MAX_DELAY:
       g_value_set_uint(value, loc.reconnect_max_delay_ms);
       break;
+    case PROP_HANDSHAKE:
+      g_value_set_enum(value, loc.handshake);
+      break;
     case PROP_EXTRA_CONNECT_ARGS:
       g_value_set_string(value,
                          loc.extra_connect_args.empty() ? nullptr : loc.extra_connect_args.c_str());
@@ -264,6 +288,7 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   out->tc_url = loc.tc_url.empty() ? u.tc_url() : loc.tc_url;
   out->page_url = loc.page_url;
   out->swf_url = loc.swf_url;
+  out->handshake = static_cast<rtmp::HandshakeMode>(loc.handshake);
   out->connect_args = loc.conn_args;
   out->connect_args.insert(out->connect_args.end(), loc.extra_conn_values.begin(),
                            loc.extra_conn_values.end());

@@ -27,6 +27,7 @@ enum LocationProp : guint {
   PROP_RECONNECT_DELAY,
   PROP_RECONNECT_MAX_DELAY,
   PROP_EXTRA_CONNECT_ARGS,
+  PROP_HANDSHAKE,
   PROP_LOCATION_LAST,  // first id free for element-specific properties
 };
 
@@ -41,6 +42,7 @@ struct Location {
   guint timeout = 10;
   std::string flash_version;
   gint reconnect_attempts = 0;
+  gint handshake = 0;  // rtmp::HandshakeMode: 0 auto, 1 plain, 2 digest
   guint reconnect_delay_ms = 1000;
   guint reconnect_max_delay_ms = 30000;
 

@@ -343,6 +343,7 @@ void Session::on_connected(GSocket* socket) {
   cc.swf_url = config_.swf_url;
   cc.page_url = config_.page_url;
   cc.connect_args = config_.connect_args;
+  cc.handshake = config_.handshake;
   cc.chunk_size = config_.chunk_size;
   cc.play_buffer_ms = config_.play_buffer_ms;
   std::vector<uint8_t> random(1528);

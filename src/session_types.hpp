@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rtmp/amf0.hpp"
+#include "rtmp/client_connection.hpp"
 #include "rtmp/message.hpp"
 
 namespace rtmpsession {
@@ -23,6 +25,7 @@ struct SessionConfig {
   std::string flash_version;
   std::string swf_url;
   std::string page_url;
+  rtmp::HandshakeMode handshake = rtmp::HandshakeMode::kAuto;
   std::vector<rtmp::amf0::Value> connect_args;  // extra connect arguments (librtmp conn=)
   uint32_t timeout_ms = 10000;  // per phase: resolve, connect, handshake, each reply; 0 = none
   uint32_t chunk_size = 4096;

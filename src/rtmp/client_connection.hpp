@@ -15,11 +15,17 @@
 #include "rtmp/commands.hpp"
 #include "rtmp/control.hpp"
 #include "rtmp/handshake.hpp"
+#include "rtmp/handshake_digest.hpp"
 #include "rtmp/message.hpp"
 
 namespace rtmp {
 
 enum class ClientMode { kPublish, kPlay };
+
+// kAuto: Flash Player 9 digest handshake, continuing as a plain one when the server's answer has
+// no digest (as FFmpeg and librtmp do); kPlain: version-3 plain handshake only; kDigest: digest,
+// and a server that does not answer with a valid digest is a handshake failure.
+enum class HandshakeMode { kAuto, kPlain, kDigest };
 
 struct ClientConfig {
   ClientMode mode = ClientMode::kPublish;
@@ -34,6 +40,7 @@ struct ClientConfig {
   uint32_t chunk_size = 4096;  // outgoing chunk size announced after the handshake
   uint32_t window_ack_size = 2500000;
   uint32_t play_buffer_ms = 3000;  // Set Buffer Length sent when playing
+  HandshakeMode handshake = HandshakeMode::kAuto;
   ChunkReaderLimits limits;
 };
 
@@ -153,7 +160,9 @@ class ClientConnection {
   void acknowledge_if_due();
 
   ClientConfig config_;
-  ClientHandshake handshake_;
+  ClientHandshake plain_handshake_;
+  DigestClientHandshake digest_handshake_;
+  bool digest_ = true;  // which of the two runs
   ChunkReader reader_;
   ChunkWriter writer_;
   control::AckTracker acks_;

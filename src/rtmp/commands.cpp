@@ -101,14 +101,18 @@ std::optional<Command> parse_command(ByteView payload, std::string* error) {
     return std::nullopt;
   };
   if (values.empty() || !values[0].is_string()) return fail("command: name is not a string");
-  if (values.size() < 2 || !values[1].is_number()) {
-    return fail("command: transaction id is not a number");
-  }
   Command c;
   c.name = values[0].string();
-  c.transaction_id = values[1].number();
-  if (values.size() > 2) c.command_object = std::move(values[2]);
-  for (size_t i = 3; i < values.size(); ++i) c.arguments.push_back(std::move(values[i]));
+  // Servers do send commands without a transaction id (FFmpeg's listen mode sends a bare
+  // "onFCPublish"): such a command has id 0 (no reply expected), and what follows the name is
+  // the command object and the arguments.
+  size_t next = 1;
+  if (values.size() > 1 && values[1].is_number()) {
+    c.transaction_id = values[1].number();
+    next = 2;
+  }
+  if (values.size() > next) c.command_object = std::move(values[next]);
+  for (size_t i = next + 1; i < values.size(); ++i) c.arguments.push_back(std::move(values[i]));
   return c;
 }
 

@@ -1,6 +1,7 @@
 // ClientConnection against a scripted in-memory server built from the same core pieces.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "rtmp/amf0.hpp"
@@ -402,6 +403,46 @@ TEST(ClientConnection, InvalidCreateStreamIdsAreRefused) {
     deliver(s, c);
     EXPECT_EQ(c.phase(), ClientPhase::kFailed) << id;
     EXPECT_EQ(c.error().kind, ClientErrorKind::kCreateStreamFailed) << id;
+  }
+}
+
+}  // namespace
+}  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+// Runs the handshake of `mode` against a plain or a digest server, bytes split at `split`.
+ClientPhase handshake_against(HandshakeMode mode, bool digest_server, size_t split) {
+  ClientConfig cfg = publish_config();
+  cfg.handshake = mode;
+  ClientConnection c(cfg, Bytes(1528, 7), 0);
+  c.start();
+  Bytes c0c1(c.output().begin(), c.output().end());
+  c.consume_output(c0c1.size());
+  Bytes s012;
+  size_t used = 0;
+  if (digest_server) {
+    DigestServerHandshake server(Bytes(1528, 9), 0);
+    server.feed(c0c1, &used, s012);
+  } else {
+    ServerHandshake server(Bytes(1528, 9), 0);
+    server.feed(c0c1, &used, s012);
+  }
+  split = std::min(split, s012.size());
+  c.receive(ByteView(s012).first(split), 1);
+  c.receive(ByteView(s012).subspan(split), 2);
+  return c.phase();
+}
+
+TEST(ClientConnection, HandshakeModes) {
+  for (size_t split : {size_t{0}, size_t{1}, size_t{1537}, size_t{2000}, size_t{3073}}) {
+    EXPECT_EQ(handshake_against(HandshakeMode::kAuto, true, split), ClientPhase::kConnectingApp);
+    EXPECT_EQ(handshake_against(HandshakeMode::kAuto, false, split), ClientPhase::kConnectingApp);
+    EXPECT_EQ(handshake_against(HandshakeMode::kPlain, false, split), ClientPhase::kConnectingApp);
+    EXPECT_EQ(handshake_against(HandshakeMode::kPlain, true, split), ClientPhase::kConnectingApp);
+    EXPECT_EQ(handshake_against(HandshakeMode::kDigest, true, split), ClientPhase::kConnectingApp);
+    EXPECT_EQ(handshake_against(HandshakeMode::kDigest, false, split), ClientPhase::kFailed);
   }
 }
 
