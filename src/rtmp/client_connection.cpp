@@ -43,19 +43,14 @@ const char* phase_name(ClientPhase phase) {
 
 ClientConnection::ClientConnection(ClientConfig config, ByteView random, uint32_t epoch)
     : config_(std::move(config)),
-      plain_handshake_(random, epoch),
-      digest_handshake_(random, epoch),
-      digest_(config_.handshake != HandshakeMode::kPlain),
+      handshake_(random, epoch, 0, config_.handshake != HandshakeMode::kPlain),
       reader_(config_.limits) {}
 
 ClientConnection::~ClientConnection() = default;
 
 void ClientConnection::start() {
   if (phase_ != ClientPhase::kIdle) return;
-  if (digest_)
-    digest_handshake_.start(out_);
-  else
-    plain_handshake_.start(out_);
+  handshake_.start(out_);
   set_phase(ClientPhase::kHandshaking);
 }
 
@@ -113,16 +108,13 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
   counters_.bytes_in += data.size();
   if (phase_ == ClientPhase::kHandshaking) {
     size_t used = 0;
-    auto st = digest_ ? digest_handshake_.feed(data, &used, out_, now_ms)
-                      : plain_handshake_.feed(data, &used, out_, now_ms);
+    auto st = handshake_.feed(data, &used, out_, now_ms);
     if (st == ClientHandshake::Status::kError) {
-      fail(ClientErrorKind::kHandshake,
-           "RTMP handshake failed: " +
-               (digest_ ? digest_handshake_.error() : plain_handshake_.error()));
+      fail(ClientErrorKind::kHandshake, "RTMP handshake failed: " + handshake_.error());
       return;
     }
     if (st == ClientHandshake::Status::kDone && config_.handshake == HandshakeMode::kDigest &&
-        !digest_handshake_.server_digest_valid()) {
+        !handshake_.server_digest_valid()) {
       fail(ClientErrorKind::kHandshake,
            "RTMP handshake failed: the server's answer carries no valid digest (handshake=digest)");
       return;

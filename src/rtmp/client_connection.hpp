@@ -160,9 +160,7 @@ class ClientConnection {
   void acknowledge_if_due();
 
   ClientConfig config_;
-  ClientHandshake plain_handshake_;
-  DigestClientHandshake digest_handshake_;
-  bool digest_ = true;  // which of the two runs
+  DigestClientHandshake handshake_;  // also runs the plain handshake (HandshakeMode::kPlain)
   ChunkReader reader_;
   ChunkWriter writer_;
   control::AckTracker acks_;

@@ -6,17 +6,6 @@
 namespace rtmp {
 namespace {
 
-// Builds a C1/S1 packet: time, 4 zero bytes, 1528 random bytes (zero-padded if `random` is short).
-Bytes make_first_packet(uint32_t time, ByteView random) {
-  Bytes packet;
-  packet.reserve(kHandshakeSize);
-  put_u32be(packet, time);
-  put_u32be(packet, 0);
-  put_bytes(packet, random.first(std::min(random.size(), kHandshakeRandomSize)));
-  packet.resize(kHandshakeSize, 0);
-  return packet;
-}
-
 // Appends the echo (C2/S2) of a peer's C1/S1 packet: its time, time2, its random part.
 void put_echo(Bytes& out, const Bytes& peer_packet, uint32_t time2) {
   out.insert(out.end(), peer_packet.begin(), peer_packet.begin() + 4);
@@ -49,6 +38,17 @@ bool check_echo(ByteView in, size_t* pos, size_t* received, const Bytes& own, bo
 
 }  // namespace
 
+// Builds a C1/S1 packet: time, 4 zero bytes, 1528 random bytes (zero-padded if `random` is short).
+Bytes make_plain_packet(uint32_t time, ByteView random) {
+  Bytes packet;
+  packet.reserve(kHandshakeSize);
+  put_u32be(packet, time);
+  put_u32be(packet, 0);
+  put_bytes(packet, random.first(std::min(random.size(), kHandshakeRandomSize)));
+  packet.resize(kHandshakeSize, 0);
+  return packet;
+}
+
 std::string describe_bad_version(uint8_t version, const char* peer) {
   char hex[8];
   std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(version));
@@ -70,7 +70,7 @@ std::string describe_bad_version(uint8_t version, const char* peer) {
 }
 
 ClientHandshake::ClientHandshake(ByteView random, uint32_t epoch)
-    : c1_(make_first_packet(epoch, random)) {
+    : c1_(make_plain_packet(epoch, random)) {
   s1_.reserve(kHandshakeSize);
 }
 
@@ -114,7 +114,7 @@ ClientHandshake::Status ClientHandshake::feed(ByteView in, size_t* consumed, Byt
 }
 
 ServerHandshake::ServerHandshake(ByteView random, uint32_t epoch)
-    : epoch_(epoch), s1_(make_first_packet(epoch, random)) {
+    : epoch_(epoch), s1_(make_plain_packet(epoch, random)) {
   c1_.reserve(kHandshakeSize);
 }
 

@@ -18,6 +18,9 @@ inline constexpr size_t kHandshakeSize = 1536;  // C1/S1/C2/S2 size
 inline constexpr size_t kHandshakeRandomSize = kHandshakeSize - 8;
 inline constexpr uint8_t kRtmpVersion = 3;
 
+// A plain C1/S1 packet: time, 4 zero bytes, 1528 random bytes (zero-padded if `random` is short).
+Bytes make_plain_packet(uint32_t time, ByteView random);
+
 class ClientHandshake {
  public:
   enum class Status { kNeedMore, kDone, kError };

@@ -200,8 +200,11 @@ bool verify_client_c2(ByteView c2, ByteView s1, int s1_scheme) {
 
 // --- DigestClientHandshake ---
 
-DigestClientHandshake::DigestClientHandshake(ByteView random, uint32_t epoch, int scheme)
-    : scheme_(valid_scheme(scheme) ? scheme : 0), c1_(make_client_c1(random, epoch, scheme_)) {
+DigestClientHandshake::DigestClientHandshake(ByteView random, uint32_t epoch, int scheme,
+                                             bool digest)
+    : scheme_(valid_scheme(scheme) ? scheme : 0),
+      digest_(digest),
+      c1_(digest ? make_client_c1(random, epoch, scheme_) : make_plain_packet(epoch, random)) {
   s1_.reserve(kHandshakeSize);
   s2_.reserve(kHandshakeSize);
 }
@@ -227,7 +230,7 @@ DigestClientHandshake::Status DigestClientHandshake::feed(ByteView in, size_t* c
         break;
       case Phase::kS1:
         if (collect(in, &pos, s1_, kHandshakeSize)) {
-          server_scheme_ = find_server_digest(s1_);
+          if (digest_) server_scheme_ = find_server_digest(s1_);
           if (server_scheme_) {
             put_bytes(out, make_client_c2(s1_, *server_scheme_, now_ms));
           } else {

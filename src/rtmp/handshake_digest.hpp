@@ -90,7 +90,8 @@ class DigestClientHandshake {
   using Status = ClientHandshake::Status;
 
   // random: C1's random part (same rules as ClientHandshake); epoch: C1's time; scheme: 0 or 1.
-  DigestClientHandshake(ByteView random, uint32_t epoch, int scheme = 0);
+  // digest = false makes it the plain handshake: a plain C1, and S1 answered with an echo.
+  DigestClientHandshake(ByteView random, uint32_t epoch, int scheme = 0, bool digest = true);
 
   // Appends C0 (0x03) + the digest C1 to `out`.
   void start(Bytes& out);
@@ -117,6 +118,7 @@ class DigestClientHandshake {
 
   Phase phase_ = Phase::kS0;
   int scheme_;
+  bool digest_;
   Bytes c1_;
   Bytes s1_;
   Bytes s2_;

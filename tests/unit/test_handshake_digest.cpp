@@ -522,3 +522,32 @@ TEST(DigestHandshake, VersionZeroC1WithoutDigestIsPlain) {
 
 }  // namespace
 }  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+// Plain mode (what HandshakeMode::kPlain uses): a plain C1, and even a digest S1 gets a plain
+// echo as C2, exactly as ClientHandshake would send.
+TEST(DigestClientHandshakePlainMode, BehavesLikeThePlainHandshake) {
+  Bytes random(1528, 0x21);
+  DigestClientHandshake plain(random, 77, 0, false);
+  ClientHandshake reference(random, 77);
+  Bytes c_plain, c_ref;
+  plain.start(c_plain);
+  reference.start(c_ref);
+  EXPECT_EQ(c_plain, c_ref);
+  EXPECT_EQ(plain.c1(), make_plain_packet(77, random));
+
+  size_t used = 0;
+  Bytes again;  // S0 S1 S2 of a digest server
+  DigestServerHandshake server(Bytes(1528, 0x42), 5);
+  server.feed(c_plain, &used, again);
+  Bytes c2_plain, c2_ref;
+  EXPECT_EQ(plain.feed(again, &used, c2_plain, 9), DigestClientHandshake::Status::kDone);
+  EXPECT_EQ(reference.feed(again, &used, c2_ref, 9), ClientHandshake::Status::kDone);
+  EXPECT_EQ(c2_plain, c2_ref);
+  EXPECT_FALSE(plain.server_digest_valid());
+}
+
+}  // namespace
+}  // namespace rtmp
