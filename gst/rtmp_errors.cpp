@@ -54,6 +54,12 @@ GstResourceError resource_error_code(const rtmpsession::SessionError& e, Role ro
       return GST_RESOURCE_ERROR_WRITE;
     case ErrorKind::kReadFailed:
       return GST_RESOURCE_ERROR_READ;
+    case ErrorKind::kAuthFailed:
+      return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case ErrorKind::kTls:
+      return GST_RESOURCE_ERROR_OPEN_READ_WRITE;  // like a failed RTMP handshake
+    case ErrorKind::kProxy:
+      return open;
     case ErrorKind::kNone:
       break;
   }

@@ -12,7 +12,7 @@ std::string Location::to_uri(bool with_password) const {
   u.scheme = scheme;
   u.host = host;
   u.port = static_cast<uint16_t>(port);
-  u.port_explicit = port != 1935 || scheme != "rtmp";
+  u.port_explicit = port != rtmp::default_port(scheme);
   u.user = username;
   u.password = password;
   u.application = application;
@@ -25,7 +25,6 @@ bool Location::set_uri(const char* uri, GError** error) {
   const rtmp::SplitLocation split = rtmp::split_location(uri ? uri : "");
   std::optional<rtmp::Url> u = rtmp::parse_url(split.url, &err);
   std::optional<rtmp::UrlOptions> opts;
-  if (u && u->scheme != "rtmp") err = "scheme '" + u->scheme + "' is not supported (use rtmp://)";
   if (u && err.empty()) {
     opts = rtmp::parse_url_options(split.options, &err);
     if (opts && opts->timeout_s && *opts->timeout_s > G_MAXUINT / 1000)
@@ -67,13 +66,76 @@ GType handshake_mode_get_type() {
   return type;
 }
 
+GType authmod_get_type() {
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+      {0, "Answer the challenge the server sends (Adobe or Limelight)", "auto"},
+      {1, "Send no credentials; an authentication challenge is an error", "none"},
+      {2, "Adobe authentication (authmod=adobe)", "adobe"},
+      {3, "Limelight authentication (authmod=llnw)", "llnw"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstRtmpNativeAuthmod", values));
+  return type;
+}
+
+namespace {
+
+void install_security_properties(GObjectClass* klass, GParamFlags flags) {
+  g_object_class_install_property(
+      klass, PROP_USERNAME,
+      g_param_spec_string("username", "Username",
+                          "User name for Adobe or Limelight authentication (also set by "
+                          "user:password@ in the location)",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, PROP_PASSWORD,
+      g_param_spec_string("password", "Password",
+                          "Password for Adobe or Limelight authentication. Never logged or shown "
+                          "in messages; reads back as set",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, PROP_AUTHMOD,
+      g_param_spec_enum("authmod", "Authentication method",
+                        "Which authentication challenge to answer when the server asks for "
+                        "credentials",
+                        authmod_get_type(), 0, flags));
+  g_object_class_install_property(
+      klass, PROP_SECURE_TOKEN,
+      g_param_spec_string("secure-token", "Secure token",
+                          "Shared secret answering a SecureToken challenge (librtmp's token= "
+                          "option, which is used when this is unset)",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, PROP_TLS_VALIDATION_FLAGS,
+      g_param_spec_flags("tls-validation-flags", "TLS validation flags",
+                         "For rtmps:// and rtmpts://: the certificate problems that make the "
+                         "connection fail (0 accepts any certificate)",
+                         G_TYPE_TLS_CERTIFICATE_FLAGS, G_TLS_CERTIFICATE_VALIDATE_ALL, flags));
+  g_object_class_install_property(
+      klass, PROP_TLS_CA_FILE,
+      g_param_spec_string("tls-ca-file", "TLS CA file",
+                          "PEM file with the certificate authorities to trust instead of the "
+                          "system store",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, PROP_PROXY,
+      g_param_spec_string("proxy", "Proxy",
+                          "SOCKS proxy to connect through: socks5://[user:password@]host[:port], "
+                          "socks4a://host[:port] or socks4://host[:port] (port 1080 by default); "
+                          "unset = connect directly",
+                          nullptr, flags));
+}
+
+}  // namespace
+
 void install_location_properties(GObjectClass* klass) {
   auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                         GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
       klass, PROP_LOCATION,
       g_param_spec_string("location", "Location",
-                          "RTMP URL: rtmp://[user:password@]host[:port]/application/stream"
+                          "RTMP URL: rtmp[s|t|ts]://[user:password@]host[:port]/application/stream"
                           "[?query]. The application is the path up to the last '/', the "
                           "stream the rest. Setting it sets host, port, application and stream. "
                           "librtmp-style options may follow, separated by spaces: app=, "
@@ -138,6 +200,7 @@ void install_location_properties(GObjectClass* klass) {
       g_param_spec_enum("handshake", "Handshake",
                         "RTMP handshake: auto (digest, plain fallback), plain or digest",
                         handshake_mode_get_type(), 0, flags));
+  install_security_properties(klass, flags);
 }
 
 namespace {
@@ -190,6 +253,27 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
       break;
     case PROP_HANDSHAKE:
       loc.handshake = g_value_get_enum(value);
+      break;
+    case PROP_USERNAME:
+      loc.username = str_or_empty(value);
+      break;
+    case PROP_PASSWORD:
+      loc.password = str_or_empty(value);
+      break;
+    case PROP_AUTHMOD:
+      loc.authmod = g_value_get_enum(value);
+      break;
+    case PROP_SECURE_TOKEN:
+      loc.secure_token = str_or_empty(value);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      loc.tls_validation_flags = g_value_get_flags(value);
+      break;
+    case PROP_TLS_CA_FILE:
+      loc.tls_ca_file = str_or_empty(value);
+      break;
+    case PROP_PROXY:
+      loc.proxy = str_or_empty(value);
       break;
     case PROP_EXTRA_CONNECT_ARGS: {
       const std::string text = str_or_empty(value);
@@ -247,6 +331,27 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
     case PROP_HANDSHAKE:
       g_value_set_enum(value, loc.handshake);
       break;
+    case PROP_USERNAME:
+      g_value_set_string(value, loc.username.empty() ? nullptr : loc.username.c_str());
+      break;
+    case PROP_PASSWORD:
+      g_value_set_string(value, loc.password.empty() ? nullptr : loc.password.c_str());
+      break;
+    case PROP_AUTHMOD:
+      g_value_set_enum(value, loc.authmod);
+      break;
+    case PROP_SECURE_TOKEN:
+      g_value_set_string(value, loc.secure_token.empty() ? nullptr : loc.secure_token.c_str());
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      g_value_set_flags(value, loc.tls_validation_flags);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string(value, loc.tls_ca_file.empty() ? nullptr : loc.tls_ca_file.c_str());
+      break;
+    case PROP_PROXY:
+      g_value_set_string(value, loc.proxy.empty() ? nullptr : loc.proxy.c_str());
+      break;
     case PROP_EXTRA_CONNECT_ARGS:
       g_value_set_string(value,
                          loc.extra_connect_args.empty() ? nullptr : loc.extra_connect_args.c_str());
@@ -283,7 +388,7 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   u.scheme = loc.scheme;
   u.host = loc.host;
   u.port = static_cast<uint16_t>(loc.port);
-  u.port_explicit = loc.port != 1935;
+  u.port_explicit = loc.port != rtmp::default_port(loc.scheme);
   u.application = loc.application;
   out->tc_url = loc.tc_url.empty() ? u.tc_url() : loc.tc_url;
   out->page_url = loc.page_url;
@@ -297,11 +402,19 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   out->reconnect_attempts = loc.reconnect_attempts;
   out->reconnect_delay_ms = loc.reconnect_delay_ms;
   out->reconnect_max_delay_ms = std::max(loc.reconnect_max_delay_ms, loc.reconnect_delay_ms);
+  out->username = loc.username;
+  out->password = loc.password;
+  static const char* const authmods[] = {"", "none", "adobe", "llnw"};
+  out->authmod = authmods[std::clamp(loc.authmod, 0, 3)];
+  out->secure_token = loc.secure_token.empty() ? loc.token : loc.secure_token;
+  out->tls_validation_flags = loc.tls_validation_flags;
+  out->tls_ca_file = loc.tls_ca_file;
+  out->proxy = loc.proxy;
   return true;
 }
 
 const gchar* const* uri_protocols() {
-  static const gchar* const protocols[] = {"rtmp", nullptr};
+  static const gchar* const protocols[] = {"rtmp", "rtmps", "rtmpt", "rtmpts", nullptr};
   return protocols;
 }
 

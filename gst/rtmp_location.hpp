@@ -1,6 +1,6 @@
 // Location and connection properties shared by rtmpsink and rtmpsrc: one implementation of
 // `location`, `host`, `port`, `application`, `stream`, `timeout`, `flash-version`,
-// `extra-connect-args` and the URI handler.
+// `extra-connect-args`, reconnection, handshake, credentials, TLS, proxy and the URI handler.
 #pragma once
 
 #include <gst/gst.h>
@@ -28,6 +28,13 @@ enum LocationProp : guint {
   PROP_RECONNECT_MAX_DELAY,
   PROP_EXTRA_CONNECT_ARGS,
   PROP_HANDSHAKE,
+  PROP_USERNAME,
+  PROP_PASSWORD,
+  PROP_AUTHMOD,
+  PROP_SECURE_TOKEN,
+  PROP_TLS_VALIDATION_FLAGS,
+  PROP_TLS_CA_FILE,
+  PROP_PROXY,
   PROP_LOCATION_LAST,  // first id free for element-specific properties
 };
 
@@ -45,14 +52,19 @@ struct Location {
   gint handshake = 0;  // rtmp::HandshakeMode: 0 auto, 1 plain, 2 digest
   guint reconnect_delay_ms = 1000;
   guint reconnect_max_delay_ms = 30000;
+  gint authmod = 0;  // GstRtmpNativeAuthmod: 0 auto, 1 none, 2 adobe, 3 llnw
+  std::string secure_token;
+  guint tls_validation_flags = G_TLS_CERTIFICATE_VALIDATE_ALL;
+  std::string tls_ca_file;
+  std::string proxy;
 
   // From librtmp-style options after the URL (see rtmp/url_options.hpp); reset by every set_uri.
   std::string tc_url;    // empty = derived from scheme, host, port and application
   std::string page_url;  // sent in connect when not empty
   std::string swf_url;   // sent in connect when not empty
   std::vector<rtmp::amf0::Value> conn_args;  // conn=...: extra connect arguments
-  // live= and token= are accepted for compatibility and kept here, but nothing uses them yet:
-  // live streams need no special request, and SecureToken challenges are not answered.
+  // live= is accepted for compatibility (live streams need no special request); token= answers
+  // a SecureToken challenge unless the secure-token property is set.
   std::optional<bool> live;
   std::string token;
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "transport_factory.hpp"
+
 namespace rtmpsession {
 
 namespace {
@@ -323,14 +325,71 @@ void Session::on_wake() {
   if (config_.role == Role::kPlay) {
     run_play_requests();
     update_read_watch();
+    // Reading resumed: bytes the transport already decoded do not make the socket readable.
+    if (read_source_ && transport_ && transport_->has_buffered_input()) read_socket();
     return;
   }
   drain_queue();
 }
 
 void Session::on_connected(GSocket* socket) {
-  socket_ = G_SOCKET(g_object_ref(socket));
-  read_source_ = g_socket_create_source(socket_, G_IO_IN, nullptr);
+  transport_ = make_transport(config_, socket);
+  established_ = false;
+  // Proxy negotiation and TLS handshake count as connecting, with their own deadline.
+  if (config_.timeout_ms > 0)
+    phase_deadline_us_ = g_get_monotonic_time() + int64_t{config_.timeout_ms} * 1000;
+  continue_establish();
+}
+
+void Session::continue_establish() {
+  if (!transport_ || established_) return;
+  IoResult r = transport_->establish();
+  switch (r.status) {
+    case IoStatus::kOk:
+      watch_establish(false);
+      established_ = true;
+      phase_deadline_us_ = 0;
+      start_client();
+      return;
+    case IoStatus::kWouldBlock:
+      watch_establish(true);
+      return;
+    case IoStatus::kClosed:
+      watch_establish(false);
+      fail(ErrorKind::kConnectFailed,
+           "connection closed during " + transport_->establishing_what());
+      return;
+    case IoStatus::kError:
+      watch_establish(false);
+      fail(r.kind, std::move(r.message));
+      return;
+  }
+}
+
+void Session::watch_establish(bool on) {
+  if (establish_source_) {
+    g_source_destroy(establish_source_);
+    g_source_unref(establish_source_);
+    establish_source_ = nullptr;
+  }
+  if (!on) return;
+  establish_source_ =
+      g_socket_create_source(transport_->socket(), transport_->wait_condition(), nullptr);
+  g_source_set_callback(establish_source_, G_SOURCE_FUNC(&Session::on_establish_cb), this, nullptr);
+  g_source_attach(establish_source_, context_);
+}
+
+gboolean Session::on_establish_cb(GSocket*, GIOCondition, gpointer data) {
+  auto* self = static_cast<Session*>(data);
+  // continue_establish() replaces this source; keep it alive until the callback returns.
+  GSource* source = self->establish_source_ ? g_source_ref(self->establish_source_) : nullptr;
+  self->continue_establish();
+  if (source) g_source_unref(source);
+  return G_SOURCE_CONTINUE;
+}
+
+void Session::start_client() {
+  read_source_ = g_socket_create_source(transport_->socket(), G_IO_IN, nullptr);
   g_source_set_callback(read_source_, G_SOURCE_FUNC(&Session::on_readable_cb), this, nullptr);
   g_source_attach(read_source_, context_);
 
@@ -361,7 +420,10 @@ gboolean Session::on_readable_cb(GSocket*, GIOCondition, gpointer data) {
 
 gboolean Session::on_writable_cb(GSocket*, GIOCondition, gpointer data) {
   auto* self = static_cast<Session*>(data);
+  // flush_output() may replace this source; keep it alive until the callback returns.
+  GSource* source = self->write_source_ ? g_source_ref(self->write_source_) : nullptr;
   self->flush_output();
+  if (source) g_source_unref(source);
   self->drain_queue();
   return G_SOURCE_CONTINUE;
 }
@@ -372,51 +434,51 @@ gboolean Session::on_tick_cb(gpointer data) {
 }
 
 void Session::read_socket() {
-  for (int i = 0; i < 16 && socket_ && client_; i++) {
-    GError* error = nullptr;
-    gssize n = g_socket_receive(socket_, reinterpret_cast<gchar*>(read_buffer_.data()),
-                                read_buffer_.size(), nullptr, &error);
-    if (n < 0) {
-      bool would_block = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-      std::string msg = error->message;
-      g_error_free(error);
-      if (!would_block) fail(ErrorKind::kDisconnected, "connection lost: " + msg);
-      break;
-    }
-    if (n == 0) {
-      State s = state_.load();
-      bool play_ended;
-      {
-        std::lock_guard lock(mutex_);
-        play_ended = stream_ended_;
-      }
-      if (s == State::kClosing) {
-        close_done("server closed the connection after the stop commands");
-      } else if (s == State::kPlaying && play_ended) {
-        close_done("server closed the connection after the end of the stream");
-      } else if (s == State::kConnectingApp) {
-        fail(ErrorKind::kConnectRejected,
-             "server closed the connection in answer to connect (application '" +
-                 config_.application + "' rejected?)");
-      } else if (s == State::kStarting && config_.role == Role::kPublish) {
-        fail(ErrorKind::kPublishDenied, "server closed the connection in answer to publishing '" +
-                                            config_.stream + "' (publishing denied?)");
-      } else {
-        fail(ErrorKind::kDisconnected,
-             std::string("server closed the connection while ") + state_name(s));
-      }
+  for (int i = 0; i < 16 && transport_ && client_; i++) {
+    IoResult r = transport_->read(read_buffer_.data(), read_buffer_.size());
+    if (r.status == IoStatus::kWouldBlock) break;
+    if (r.status == IoStatus::kError) {
+      fail(r.kind, std::move(r.message));
       return;
     }
-    client_->receive(rtmp::ByteView(read_buffer_.data(), static_cast<size_t>(n)), now_ms());
+    if (r.status == IoStatus::kClosed) {
+      on_peer_closed();
+      return;
+    }
+    client_->receive(rtmp::ByteView(read_buffer_.data(), r.bytes), now_ms());
     process_events();
     if (state_.load() == State::kBroken || state_.load() == State::kClosed) return;
-    if (static_cast<size_t>(n) < read_buffer_.size()) break;
+    if (r.bytes < read_buffer_.size() && !(transport_ && transport_->has_buffered_input())) break;
   }
   if (config_.role == Role::kPlay) update_read_watch();
   flush_output();
   // Replies may have gone out with pending media (disarming the writable watch): keep draining.
   if (config_.role == Role::kPublish) drain_queue();
   publish_stats();  // so stats are current when a player sees the end of the stream
+}
+
+void Session::on_peer_closed() {
+  State s = state_.load();
+  bool play_ended;
+  {
+    std::lock_guard lock(mutex_);
+    play_ended = stream_ended_;
+  }
+  if (s == State::kClosing) {
+    close_done("server closed the connection after the stop commands");
+  } else if (s == State::kPlaying && play_ended) {
+    close_done("server closed the connection after the end of the stream");
+  } else if (s == State::kConnectingApp) {
+    fail(ErrorKind::kConnectRejected,
+         "server closed the connection in answer to connect (application '" + config_.application +
+             "' rejected?)");
+  } else if (s == State::kStarting && config_.role == Role::kPublish) {
+    fail(ErrorKind::kPublishDenied, "server closed the connection in answer to publishing '" +
+                                        config_.stream + "' (publishing denied?)");
+  } else {
+    fail(ErrorKind::kDisconnected,
+         std::string("server closed the connection while ") + state_name(s));
+  }
 }
 
 void Session::process_events() {
@@ -481,43 +543,45 @@ void Session::handle_client_event(rtmp::ClientEvent& ev) {
 }
 
 void Session::watch_writable(bool on) {
-  if (on && !write_source_) {
-    write_source_ = g_socket_create_source(socket_, G_IO_OUT, nullptr);
-    g_source_set_callback(write_source_, G_SOURCE_FUNC(&Session::on_writable_cb), this, nullptr);
-    g_source_attach(write_source_, context_);
-  } else if (!on && write_source_) {
+  if (write_source_) {
     g_source_destroy(write_source_);
     g_source_unref(write_source_);
     write_source_ = nullptr;
   }
+  if (!on) return;
+  write_source_ =
+      g_socket_create_source(transport_->socket(), transport_->wait_condition(), nullptr);
+  g_source_set_callback(write_source_, G_SOURCE_FUNC(&Session::on_writable_cb), this, nullptr);
+  g_source_attach(write_source_, context_);
 }
 
 void Session::flush_output() {
-  if (!socket_ || !client_) return;
+  if (!transport_ || !client_) return;
+  IoResult r = IoResult::ok(0);
   while (client_->has_output()) {
     auto out = client_->output();
-    GError* error = nullptr;
-    gssize n = g_socket_send(socket_, reinterpret_cast<const gchar*>(out.data()), out.size(),
-                             nullptr, &error);
-    if (n < 0) {
-      if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-        g_error_free(error);
-        if (write_stall_since_us_ == 0) write_stall_since_us_ = g_get_monotonic_time();
-        watch_writable(true);
-        return;
-      }
-      std::string msg = error->message;
-      g_error_free(error);
-      fail(ErrorKind::kDisconnected, "connection lost while sending: " + msg);
-      return;
-    }
-    client_->consume_output(static_cast<size_t>(n));
-    write_stall_since_us_ = 0;
+    GOutputVector v{out.data(), out.size()};
+    r = transport_->write(&v, 1);
+    if (r.status != IoStatus::kOk) break;
+    client_->consume_output(r.bytes);
   }
+  if (r.status == IoStatus::kOk) r = transport_->flush();
+  if (r.status == IoStatus::kWouldBlock) {
+    if (write_stall_since_us_ == 0) write_stall_since_us_ = g_get_monotonic_time();
+    // Re-armed every time: the condition to wait for may change (TLS).
+    watch_writable(true);
+    return;
+  }
+  if (r.status == IoStatus::kError || r.status == IoStatus::kClosed) {
+    std::string msg = r.status == IoStatus::kClosed ? "connection closed while sending" : r.message;
+    fail(r.status == IoStatus::kClosed ? ErrorKind::kDisconnected : r.kind, std::move(msg));
+    return;
+  }
+  write_stall_since_us_ = 0;
   watch_writable(false);
   if (state_.load() == State::kClosing && !write_shut_) {
     // Half-close and wait for the server to close, so nothing we sent is lost to a reset.
-    g_socket_shutdown(socket_, FALSE, TRUE, nullptr);
+    transport_->shutdown_write();
     write_shut_ = true;
     close_deadline_us_ = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
   }
@@ -559,10 +623,17 @@ void Session::tick() {
   int64_t now = g_get_monotonic_time();
   std::string secs = duration_text(config_.timeout_ms);
   if (phase_deadline_us_ && now >= phase_deadline_us_) {
-    fail(ErrorKind::kTimeout,
-         "timed out after " + secs + " waiting for " + waiting_for(state_.load()));
+    std::string what = transport_ && !established_ ? transport_->establishing_what()
+                                                   : std::string(waiting_for(state_.load()));
+    fail(ErrorKind::kTimeout, "timed out after " + secs + " waiting for " + what);
     return;
   }
+  if (transport_ && !established_) {
+    continue_establish();
+    return;
+  }
+  if (transport_) transport_->on_tick(now);
+  if (read_source_ && transport_ && transport_->has_buffered_input()) read_socket();
   if (write_stall_since_us_ && config_.timeout_ms > 0 &&
       now - write_stall_since_us_ >= int64_t{config_.timeout_ms} * 1000) {
     fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");

@@ -18,6 +18,7 @@
 #include "rtmp/media_headers.hpp"
 #include "session_types.hpp"
 #include "tcp_connector.hpp"
+#include "transport.hpp"
 
 namespace rtmpsession {
 
@@ -61,8 +62,11 @@ class Session {
   void fail(ErrorKind kind, std::string message, std::string code = {});
   void close_done(const char* reason);
   void on_connected(GSocket* socket);
+  void continue_establish();
+  void start_client();
   void on_wake();
   void read_socket();
+  void on_peer_closed();
   void flush_output();
   void drain_queue();
   void process_events();
@@ -89,6 +93,8 @@ class Session {
   static gboolean on_wake_cb(gint fd, GIOCondition, gpointer self);
   static gboolean on_readable_cb(GSocket*, GIOCondition, gpointer self);
   static gboolean on_writable_cb(GSocket*, GIOCondition, gpointer self);
+  static gboolean on_establish_cb(GSocket*, GIOCondition, gpointer self);
+  void watch_establish(bool on);
   static gboolean on_tick_cb(gpointer self);
   void wake();
   uint32_t now_ms() const;
@@ -126,7 +132,9 @@ class Session {
   GSource* read_source_ = nullptr;
   GSource* write_source_ = nullptr;
   GSource* tick_source_ = nullptr;
-  GSocket* socket_ = nullptr;
+  GSource* establish_source_ = nullptr;
+  std::unique_ptr<Transport> transport_;
+  bool established_ = false;  // the transport's set-up (proxy, TLS, tunnel) is done
   std::unique_ptr<TcpConnector> connector_;
   std::unique_ptr<rtmp::ClientConnection> client_;
   int64_t start_us_ = 0;

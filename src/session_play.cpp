@@ -82,7 +82,7 @@ void Session::run_play_requests() {
 // Reading stops while the consumer is behind (TCP back-pressure reaches the server) and resumes
 // once it has taken half of what was queued.
 void Session::update_read_watch() {
-  if (!socket_) return;
+  if (!transport_ || !established_) return;
   bool full;
   {
     std::lock_guard lock(mutex_);
@@ -94,7 +94,7 @@ void Session::update_read_watch() {
     g_source_unref(read_source_);
     read_source_ = nullptr;
   } else if (!full && !read_source_) {
-    read_source_ = g_socket_create_source(socket_, G_IO_IN, nullptr);
+    read_source_ = g_socket_create_source(transport_->socket(), G_IO_IN, nullptr);
     g_source_set_callback(read_source_, G_SOURCE_FUNC(&Session::on_readable_cb), this, nullptr);
     g_source_attach(read_source_, context_);
   }

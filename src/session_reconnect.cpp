@@ -6,6 +6,7 @@
 
 #include "rtmp/url.hpp"
 #include "session.hpp"
+#include "transport_factory.hpp"
 
 namespace rtmpsession {
 
@@ -31,7 +32,13 @@ void Session::start_connection() {
   cb.on_state = [this](State s) { set_state(s); };
   cb.on_connected = [this](GSocket* s) { on_connected(s); };
   cb.on_failed = [this](ErrorKind k, std::string m) { fail(k, std::move(m)); };
-  connector_ = std::make_unique<TcpConnector>(context_, config_.host, config_.port,
+  ConnectTarget target;
+  std::string error;
+  if (!connect_target(config_, &target, &error)) {
+    fail(ErrorKind::kBadLocation, std::move(error));
+    return;
+  }
+  connector_ = std::make_unique<TcpConnector>(context_, target.host, target.port,
                                               config_.timeout_ms, std::move(cb));
   connector_->start();
 }
@@ -42,18 +49,15 @@ void Session::drop_connection() {
     connector_->cancel();
     retired_connectors_.push_back(std::move(connector_));
   }
-  for (GSource** s : {&read_source_, &write_source_}) {
+  for (GSource** s : {&read_source_, &write_source_, &establish_source_}) {
     if (*s) {
       g_source_destroy(*s);
       g_source_unref(*s);
       *s = nullptr;
     }
   }
-  if (socket_) {
-    g_socket_close(socket_, nullptr);
-    g_object_unref(socket_);
-    socket_ = nullptr;
-  }
+  transport_.reset();
+  established_ = false;
   if (client_) {
     const auto& c = client_->counters();
     carried_.bytes_out += c.bytes_out;

@@ -1,6 +1,8 @@
 // Types shared by the session and its users: configuration, states, errors, statistics.
 #pragma once
 
+#include <gio/gio.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +39,23 @@ struct SessionConfig {
   uint32_t reconnect_delay_ms = 1000;
   uint32_t reconnect_max_delay_ms = 30000;
   size_t reconnect_buffer_bytes = 16 * 1024 * 1024;  // sink: media kept while reconnecting
+
+  // Authentication. Credentials come from user:password@ in the location or the properties;
+  // they never appear in messages, logs or stats (use safe_url).
+  std::string username;
+  std::string password;
+  std::string authmod;       // "" = answer whichever challenge the server sends; "adobe", "llnw"
+                             // or "none" (never answer one)
+  std::string secure_token;  // answers a SecureToken challenge (librtmp's token=)
+
+  // TLS, for rtmps:// and rtmpts://. Flags have GTlsCertificateFlags' meaning, as rtmp2's
+  // tls-validation-flags: the certificate problems that make the connection fail.
+  uint32_t tls_validation_flags = G_TLS_CERTIFICATE_VALIDATE_ALL;
+  std::string tls_ca_file;  // PEM file of trusted CAs; empty = the system store
+
+  // Proxy: "socks5://[user:password@]host[:port]", "socks4a://host[:port]" or
+  // "socks4://host[:port]"; empty = connect directly.
+  std::string proxy;
 };
 
 // The one connection state machine. Transitions happen on the session thread only.
@@ -83,6 +102,9 @@ enum class ErrorKind {
   kProtocol,      // malformed data from the server
   kWriteFailed,
   kReadFailed,
+  kAuthFailed,  // the server refused the credentials, or asked for ones we do not have
+  kTls,         // TLS handshake failed or the server's certificate was not accepted
+  kProxy,       // the proxy could not be reached or refused to connect us
 };
 
 struct SessionError {
