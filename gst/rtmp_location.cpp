@@ -410,6 +410,7 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   out->tls_validation_flags = loc.tls_validation_flags;
   out->tls_ca_file = loc.tls_ca_file;
   out->proxy = loc.proxy;
+  if (loc.live) out->play_start = *loc.live ? -1000 : 0;  // librtmp: live only / recorded only
   return true;
 }
 

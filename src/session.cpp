@@ -405,6 +405,7 @@ void Session::start_client() {
   cc.handshake = config_.handshake;
   cc.chunk_size = config_.chunk_size;
   cc.play_buffer_ms = config_.play_buffer_ms;
+  cc.play_start = config_.play_start;
   std::vector<uint8_t> random(1528);
   for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
   client_ = std::make_unique<rtmp::ClientConnection>(std::move(cc), random, now_ms());

@@ -33,6 +33,7 @@ struct SessionConfig {
   uint32_t chunk_size = 4096;
   size_t queue_bytes = 4 * 1024 * 1024;  // bound of media waiting to be sent (back-pressure)
   uint32_t play_buffer_ms = 36000000;    // Set Buffer Length when playing (see rtmpsrc)
+  double play_start = -2000;             // see rtmp::ClientConfig::play_start
   // Reconnect after a connection that reached publishing/playing breaks: 0 = off, -1 = no limit,
   // N = at most N attempts per outage. Delays double from reconnect_delay_ms up to the max.
   int reconnect_attempts = 0;

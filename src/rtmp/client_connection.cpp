@@ -368,7 +368,7 @@ void ClientConnection::start_stream() {
   if (config_.mode == ClientMode::kPublish) {
     send(commands::publish(config_.stream, config_.publish_type, stream_id_));
   } else {
-    send(commands::play(config_.stream, stream_id_));
+    send(commands::play(config_.stream, stream_id_, config_.play_start));
     send(control::set_buffer_length(stream_id_, config_.play_buffer_ms));
   }
 }

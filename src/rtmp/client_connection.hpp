@@ -40,6 +40,9 @@ struct ClientConfig {
   uint32_t chunk_size = 4096;  // outgoing chunk size announced after the handshake
   uint32_t window_ack_size = 2500000;
   uint32_t play_buffer_ms = 3000;  // Set Buffer Length sent when playing
+  // play's start argument in ms: -2000 live, else recorded (the default); -1000 live only;
+  // 0 recorded only, from the beginning (librtmp's live=1 / live=0).
+  double play_start = -2000;
   HandshakeMode handshake = HandshakeMode::kAuto;
   ChunkReaderLimits limits;
 };

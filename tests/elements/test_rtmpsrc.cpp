@@ -1268,6 +1268,34 @@ GST_START_TEST(test_play_commands) {
 }
 GST_END_TEST;
 
+// 8b. librtmp's live= option chooses play's start argument: unset -2000 (live, else recorded),
+// live=1 -1000 (live only), live=0 0 (recorded only).
+static double play_start_for(const std::string& options) {
+  std::atomic<double> start{1.0};  // no play seen
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.handshake(kHandlerTimeoutMs) || !c.answer_connect() || !c.answer_create_stream()) return;
+    auto play = c.expect_command("play", kHandlerTimeoutMs);
+    if (!play || play->arguments.size() < 2) return;
+    start = play->arguments[1].number();
+    c.send_status(1, "error", "NetStream.Play.StreamNotFound", "No such stream");
+    c.read_until_closed(20000);
+  });
+  SrcPipeline p("rtmp://127.0.0.1:" + std::to_string(server.port()) + "/app/stream" + options);
+  p.play();
+  p.wait_error(5000);
+  return start.load();
+}
+
+GST_START_TEST(test_live_option_play_start) {
+  double unset = play_start_for("");
+  fail_unless(unset == -2000.0, "default start %g", unset);
+  double live = play_start_for(" live=1");
+  fail_unless(live == -1000.0, "live=1 start %g", live);
+  double recorded = play_start_for(" live=0");
+  fail_unless(recorded == 0.0, "live=0 start %g", recorded);
+}
+GST_END_TEST;
+
 // 9. Statistics while playing.
 GST_START_TEST(test_stats_while_playing) {
   FakeRtmpServer server([&](FakeConnection& c) {
@@ -1415,6 +1443,7 @@ static Suite* rtmpsrc_suite() {
   tcase_add_test(end, test_server_closes_mid_play);
   tcase_add_test(end, test_stream_not_found);
   tcase_add_test(end, test_play_failed);
+  tcase_add_test(end, test_live_option_play_start);
   tcase_add_test(end, test_idle_timeout);
   return s;
 }
