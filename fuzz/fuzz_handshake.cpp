@@ -1,5 +1,6 @@
 // Drives ClientHandshake with the input as server bytes, and ServerHandshake with it as client
-// bytes; each fed whole and split at a position derived from the input, which must agree.
+// bytes, each plain and with Flash Player 9 digests; each fed whole and split at a position
+// derived from the input, which must agree.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +23,7 @@ struct Outcome {
   size_t consumed = 0;
   Bytes out;
   bool echoes = false;
+  bool digest_valid = false;
   bool operator==(const Outcome&) const = default;
 };
 
@@ -41,9 +43,9 @@ size_t feed_one(Handshake& hs, ByteView in, Outcome& o) {
 }
 
 template <typename Handshake>
-Outcome run(ByteView in, size_t split) {
+Outcome run(ByteView in, size_t split, bool digest) {
   const Bytes random(rtmp::kHandshakeRandomSize, 0x5A);
-  Handshake hs(random, 1234);
+  Handshake hs(random, 1234, digest);
   Outcome o;
   if constexpr (requires { hs.start(o.out); }) {
     Bytes c0c1;
@@ -58,26 +60,32 @@ Outcome run(ByteView in, size_t split) {
   if (o.status == 1) check(o.consumed == kTotal);
   if constexpr (requires { hs.s2_echoes_c1(); }) {
     o.echoes = hs.s2_echoes_c1();
+    o.digest_valid = hs.s2_digest_valid();
+    check(digest || !hs.server_digest_valid());
     check(o.out.empty() || o.out.size() == rtmp::kHandshakeSize);
   } else {
     o.echoes = hs.c2_echoes_s1();
+    o.digest_valid = hs.c2_digest_valid();
+    check(digest || !hs.client_digest_valid());
     check(o.out.empty() || o.out.size() == kTotal);
   }
   return o;
 }
 
 template <typename Handshake>
-void compare(ByteView in) {
+void compare(ByteView in, bool digest) {
   const size_t split = in.empty() ? 0 : (size_t{in[0]} * 131 + in.size()) % (in.size() + 1);
-  const Outcome whole = run<Handshake>(in, in.size());
-  check(whole == run<Handshake>(in, split));
+  const Outcome whole = run<Handshake>(in, in.size(), digest);
+  check(whole == run<Handshake>(in, split, digest));
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ByteView in(data, size);
-  compare<rtmp::ClientHandshake>(in);
-  compare<rtmp::ServerHandshake>(in);
+  for (bool digest : {false, true}) {
+    compare<rtmp::ClientHandshake>(in, digest);
+    compare<rtmp::ServerHandshake>(in, digest);
+  }
   return 0;
 }

@@ -43,7 +43,7 @@ const char* phase_name(ClientPhase phase) {
 
 ClientConnection::ClientConnection(ClientConfig config, ByteView random, uint32_t epoch)
     : config_(std::move(config)),
-      handshake_(random, epoch, 0, config_.handshake != HandshakeMode::kPlain),
+      handshake_(random, epoch, config_.handshake != HandshakeMode::kPlain),
       reader_(config_.limits) {}
 
 ClientConnection::~ClientConnection() = default;

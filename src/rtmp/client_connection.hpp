@@ -163,7 +163,7 @@ class ClientConnection {
   void acknowledge_if_due();
 
   ClientConfig config_;
-  DigestClientHandshake handshake_;  // also runs the plain handshake (HandshakeMode::kPlain)
+  ClientHandshake handshake_;  // digest unless HandshakeMode::kPlain
   ChunkReader reader_;
   ChunkWriter writer_;
   control::AckTracker acks_;

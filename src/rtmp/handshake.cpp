@@ -1,5 +1,7 @@
 #include "rtmp/handshake.hpp"
 
+#include "rtmp/handshake_digest.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -22,18 +24,10 @@ bool collect(ByteView in, size_t* pos, Bytes& dst, size_t want) {
   return dst.size() == want;
 }
 
-// Consumes up to the rest of an echo packet (C2/S2) whose bytes received so far are `*received`,
-// clearing *echoes if its random part differs from `own` (our C1/S1). Returns true when complete.
-bool check_echo(ByteView in, size_t* pos, size_t* received, const Bytes& own, bool* echoes) {
-  const size_t take = std::min(kHandshakeSize - *received, in.size() - *pos);
-  for (size_t i = 0; i < take; ++i) {
-    // Per byte on purpose: the handshake is 1.5 KB once per connection, and this keeps it simple.
-    const size_t index = *received + i;
-    if (index >= 8 && in[*pos + i] != own[index]) *echoes = false;
-  }
-  *pos += take;
-  *received += take;
-  return *received == kHandshakeSize;
+// Whether a C2/S2 echoes our C1/S1: bytes 8.. equal (the time fields may differ).
+bool echoes(const Bytes& packet, const Bytes& own) {
+  return packet.size() == own.size() &&
+         std::equal(packet.begin() + 8, packet.end(), own.begin() + 8);
 }
 
 }  // namespace
@@ -69,10 +63,47 @@ std::string describe_bad_version(uint8_t version, const char* peer) {
   return text;
 }
 
-ClientHandshake::ClientHandshake(ByteView random, uint32_t epoch)
-    : c1_(make_plain_packet(epoch, random)) {
-  s1_.reserve(kHandshakeSize);
+HandshakeInput::Step HandshakeInput::feed(ByteView in, size_t* pos, const char* peer) {
+  while (*pos < in.size()) {
+    switch (phase_) {
+      case Phase::kVersion:
+        if (in[*pos] != kRtmpVersion) {
+          error_ = describe_bad_version(in[*pos], peer);
+          phase_ = Phase::kError;
+          ++*pos;
+          return Step::kError;
+        }
+        ++*pos;
+        phase_ = Phase::kFirst;
+        first_.reserve(kHandshakeSize);
+        break;
+      case Phase::kFirst:
+        if (collect(in, pos, first_, kHandshakeSize)) {
+          phase_ = Phase::kSecond;
+          second_.reserve(kHandshakeSize);
+          return Step::kFirstPacket;
+        }
+        break;
+      case Phase::kSecond:
+        if (collect(in, pos, second_, kHandshakeSize)) {
+          phase_ = Phase::kDone;
+          return Step::kDone;
+        }
+        break;
+      case Phase::kDone:
+        return Step::kDone;
+      case Phase::kError:
+        return Step::kError;
+    }
+  }
+  if (phase_ == Phase::kDone) return Step::kDone;
+  return phase_ == Phase::kError ? Step::kError : Step::kNeedMore;
 }
+
+ClientHandshake::ClientHandshake(ByteView random, uint32_t epoch, bool digest, int scheme)
+    : scheme_(scheme == 1 ? 1 : 0),
+      digest_(digest),
+      c1_(digest ? make_client_c1(random, epoch, scheme_) : make_plain_packet(epoch, random)) {}
 
 void ClientHandshake::start(Bytes& out) {
   put_u8(out, kRtmpVersion);
@@ -82,75 +113,63 @@ void ClientHandshake::start(Bytes& out) {
 ClientHandshake::Status ClientHandshake::feed(ByteView in, size_t* consumed, Bytes& out,
                                               uint32_t now_ms) {
   size_t pos = 0;
-  while (pos < in.size() && phase_ != Phase::kDone && phase_ != Phase::kError) {
-    switch (phase_) {
-      case Phase::kS0:
-        if (in[pos] != kRtmpVersion) {
-          error_ = describe_bad_version(in[pos], "server");
-          phase_ = Phase::kError;
-        } else {
-          phase_ = Phase::kS1;
-        }
-        ++pos;
-        break;
-      case Phase::kS1:
-        if (collect(in, &pos, s1_, kHandshakeSize)) {
-          put_echo(out, s1_, now_ms);
-          phase_ = Phase::kS2;
-        }
-        break;
-      case Phase::kS2:
-        if (check_echo(in, &pos, &s2_received_, c1_, &s2_echoes_c1_)) phase_ = Phase::kDone;
-        break;
-      case Phase::kDone:
-      case Phase::kError:
-        break;
+  for (;;) {
+    const bool was_done = input_.done();
+    const HandshakeInput::Step step = input_.feed(in, &pos, "server");
+    if (step == HandshakeInput::Step::kFirstPacket) {
+      const Bytes& s1 = input_.first();
+      if (digest_) server_scheme_ = find_server_digest(s1);
+      if (server_scheme_)
+        put_bytes(out, make_client_c2(s1, *server_scheme_, now_ms));
+      else
+        put_echo(out, s1, now_ms);  // plain handshake, or an old server
+      continue;
     }
+    if (step == HandshakeInput::Step::kDone && !was_done) {
+      const Bytes& s2 = input_.second();
+      s2_digest_valid_ = server_scheme_.has_value() && verify_server_s2(s2, c1_, scheme_);
+      s2_echoes_c1_ = echoes(s2, c1_);
+    }
+    if (consumed != nullptr) *consumed = pos;
+    if (step == HandshakeInput::Step::kDone) return Status::kDone;
+    return step == HandshakeInput::Step::kError ? Status::kError : Status::kNeedMore;
   }
-  if (consumed != nullptr) *consumed = pos;
-  if (phase_ == Phase::kDone) return Status::kDone;
-  if (phase_ == Phase::kError) return Status::kError;
-  return Status::kNeedMore;
 }
 
-ServerHandshake::ServerHandshake(ByteView random, uint32_t epoch)
-    : epoch_(epoch), s1_(make_plain_packet(epoch, random)) {
-  c1_.reserve(kHandshakeSize);
-}
+ServerHandshake::ServerHandshake(ByteView random, uint32_t epoch, bool digest)
+    : epoch_(epoch),
+      digest_(digest),
+      random_(random.begin(), random.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                   random.size(), kHandshakeRandomSize))) {}
 
 ServerHandshake::Status ServerHandshake::feed(ByteView in, size_t* consumed, Bytes& out) {
   size_t pos = 0;
-  while (pos < in.size() && phase_ != Phase::kDone && phase_ != Phase::kError) {
-    switch (phase_) {
-      case Phase::kC0:
-        if (in[pos] != kRtmpVersion) {
-          error_ = describe_bad_version(in[pos], "client");
-          phase_ = Phase::kError;
-        } else {
-          phase_ = Phase::kC1;
-        }
-        ++pos;
-        break;
-      case Phase::kC1:
-        if (collect(in, &pos, c1_, kHandshakeSize)) {
-          put_u8(out, kRtmpVersion);
-          put_bytes(out, s1_);
-          put_echo(out, c1_, epoch_);
-          phase_ = Phase::kC2;
-        }
-        break;
-      case Phase::kC2:
-        if (check_echo(in, &pos, &c2_received_, s1_, &c2_echoes_s1_)) phase_ = Phase::kDone;
-        break;
-      case Phase::kDone:
-      case Phase::kError:
-        break;
+  for (;;) {
+    const bool was_done = input_.done();
+    const HandshakeInput::Step step = input_.feed(in, &pos, "client");
+    if (step == HandshakeInput::Step::kFirstPacket) {
+      const Bytes& c1 = input_.first();
+      if (digest_) client_scheme_ = find_client_digest(c1);
+      s1_scheme_ = client_scheme_.value_or(0);
+      s1_ = digest_ ? make_server_s1(random_, epoch_, s1_scheme_)
+                    : make_plain_packet(epoch_, random_);
+      put_u8(out, kRtmpVersion);
+      put_bytes(out, s1_);
+      if (client_scheme_)
+        put_bytes(out, make_server_s2(c1, *client_scheme_, epoch_));
+      else
+        put_echo(out, c1, epoch_);  // plain server, or a plain client
+      continue;
     }
+    if (step == HandshakeInput::Step::kDone && !was_done) {
+      const Bytes& c2 = input_.second();
+      c2_digest_valid_ = client_scheme_.has_value() && verify_client_c2(c2, s1_, s1_scheme_);
+      c2_echoes_s1_ = echoes(c2, s1_);
+    }
+    if (consumed != nullptr) *consumed = pos;
+    if (step == HandshakeInput::Step::kDone) return Status::kDone;
+    return step == HandshakeInput::Step::kError ? Status::kError : Status::kNeedMore;
   }
-  if (consumed != nullptr) *consumed = pos;
-  if (phase_ == Phase::kDone) return Status::kDone;
-  if (phase_ == Phase::kError) return Status::kError;
-  return Status::kNeedMore;
 }
 
 }  // namespace rtmp

@@ -1,4 +1,5 @@
-// Plain RTMP handshake (version 3, no digest): C0/C1/C2 <-> S0/S1/S2, as sans-I/O state machines.
+// The RTMP handshake, C0/C1/C2 <-> S0/S1/S2, as sans-I/O state machines: plain (version 3, no
+// digest) or with Flash Player 9 digests (packet building in handshake_digest.hpp).
 //
 // Packet layout (RTMP specification, section 5.2):
 //   C0/S0: one byte, the protocol version (3).
@@ -8,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "rtmp/bytes.hpp"
@@ -21,66 +23,110 @@ inline constexpr uint8_t kRtmpVersion = 3;
 // A plain C1/S1 packet: time, 4 zero bytes, 1528 random bytes (zero-padded if `random` is short).
 Bytes make_plain_packet(uint32_t time, ByteView random);
 
-class ClientHandshake {
+// Reads a peer's side of the handshake: the version byte, then two 1536-byte packets
+// (S0/S1/S2 for a client, C0/C1/C2 for a server). Shared by both state machines.
+class HandshakeInput {
  public:
-  enum class Status { kNeedMore, kDone, kError };
+  enum class Step { kNeedMore, kFirstPacket, kDone, kError };
 
-  // random: the first 1528 bytes become C1's random part (missing bytes are zero, extra bytes are
-  // ignored); the caller supplies it so tests are deterministic. epoch: C1's time field.
-  ClientHandshake(ByteView random, uint32_t epoch);
+  // Consumes from in[*pos...] up to the end of the next step: returns kFirstPacket once the
+  // first packet is complete (call again to go on), kDone once the second is, kError (sticky)
+  // when the version byte is not 3. `peer` ("server"/"client") is for the error text.
+  Step feed(ByteView in, size_t* pos, const char* peer);
 
-  // Appends C0 (0x03) + C1 (time, 4 zero bytes, random) to `out`.
-  void start(Bytes& out);
-
-  // Feeds server bytes. *consumed = bytes used; never more than the remainder of S0+S1+S2, so bytes
-  // after S2 (the chunk stream) are left unconsumed. Appends C2 (S1's time, now_ms, S1's random)
-  // to `out` as soon as S1 is complete, before S2 arrives. Returns kDone once S2 is fully consumed
-  // (and keeps returning it, consuming nothing), kError when S0 is not 3 (sticky).
-  Status feed(ByteView in, size_t* consumed, Bytes& out, uint32_t now_ms = 0);
-
-  // Whether S2's random part echoed C1's (informational; many servers don't echo). Meaningful once
-  // feed() returned kDone.
-  bool s2_echoes_c1() const { return s2_echoes_c1_; }
+  const Bytes& first() const { return first_; }
+  const Bytes& second() const { return second_; }
+  bool done() const { return phase_ == Phase::kDone; }
+  bool failed() const { return phase_ == Phase::kError; }
   const std::string& error() const { return error_; }
 
  private:
-  enum class Phase { kS0, kS1, kS2, kDone, kError };
+  enum class Phase { kVersion, kFirst, kSecond, kDone, kError };
 
-  Phase phase_ = Phase::kS0;
-  Bytes c1_;  // the full C1 packet
-  Bytes s1_;  // S1 as received so far
-  size_t s2_received_ = 0;
-  bool s2_echoes_c1_ = true;
+  Phase phase_ = Phase::kVersion;
+  Bytes first_;
+  Bytes second_;
   std::string error_;
 };
 
-// The server side, for test servers and fuzzing.
+enum class HandshakeStatus { kNeedMore, kDone, kError };
+
+// The client: plain (version 3, C2 echoes S1) or Flash Player 9 digest (see handshake_digest.hpp:
+// C1 carries a digest; a digest S1 is answered with a digest C2, a plain S1 with an echo, so old
+// servers still work). Neither S2 check fails the handshake: both are reported for the caller to
+// decide (many servers answer loosely).
+class ClientHandshake {
+ public:
+  using Status = HandshakeStatus;
+
+  // random: the first 1528 bytes become C1's random part (missing bytes are zero, extra bytes are
+  // ignored); the caller supplies it so tests are deterministic. epoch: C1's time field.
+  // digest: C1 carries a digest under `scheme` (0 or 1; others mean 0).
+  ClientHandshake(ByteView random, uint32_t epoch, bool digest = false, int scheme = 0);
+
+  // Appends C0 (0x03) + C1 to `out`.
+  void start(Bytes& out);
+
+  // Feeds server bytes. *consumed = bytes used; never more than the remainder of S0+S1+S2, so bytes
+  // after S2 (the chunk stream) are left unconsumed. Appends C2 to `out` as soon as S1 is complete,
+  // before S2 arrives. Returns kDone once S2 is fully consumed (and keeps returning it, consuming
+  // nothing), kError when S0 is not 3 (sticky).
+  Status feed(ByteView in, size_t* consumed, Bytes& out, uint32_t now_ms = 0);
+
+  // Whether S1 carried a valid server digest (so C2 was a digest response); always false for a
+  // plain handshake. Meaningful once C2 was written.
+  bool server_digest_valid() const { return server_scheme_.has_value(); }
+  std::optional<int> server_digest_scheme() const { return server_scheme_; }
+  // Whether S2 carried a valid response to C1's digest. Meaningful once feed() returned kDone.
+  bool s2_digest_valid() const { return s2_digest_valid_; }
+  // Whether S2's bytes 8.. echoed C1's (what plain servers send). Meaningful once kDone.
+  bool s2_echoes_c1() const { return s2_echoes_c1_; }
+  const Bytes& c1() const { return c1_; }
+  const std::string& error() const { return input_.error(); }
+
+ private:
+  int scheme_;
+  bool digest_;
+  Bytes c1_;
+  HandshakeInput input_;
+  std::optional<int> server_scheme_;
+  bool s2_digest_valid_ = false;
+  bool s2_echoes_c1_ = false;
+};
+
+// The server side, for test servers and fuzzing. Plain: S1 is a plain packet and S2 echoes C1.
+// Digest: S1 carries a server digest (in the client's scheme, else scheme 0); when C1 carries a
+// valid client digest, S2 is the digest response and C2 is checked as one, otherwise S2 echoes C1.
 class ServerHandshake {
  public:
-  enum class Status { kNeedMore, kDone, kError };
+  using Status = HandshakeStatus;
 
   // random: S1's random part (same rules as ClientHandshake); epoch: S1's time field and S2's
   // time2.
-  ServerHandshake(ByteView random, uint32_t epoch);
+  ServerHandshake(ByteView random, uint32_t epoch, bool digest = false);
 
-  // Consumes C0+C1, then appends S0+S1+S2 (S2 echoes C1); then consumes C2 and returns kDone.
-  // Same *consumed contract as ClientHandshake::feed(). kError when C0 is not 3.
+  // Consumes C0+C1, then appends S0+S1+S2; then consumes C2 and returns kDone. Same *consumed
+  // contract as ClientHandshake::feed(). kError when C0 is not 3.
   Status feed(ByteView in, size_t* consumed, Bytes& out);
 
-  // Whether C2's random part echoed S1's (informational). Meaningful once feed() returned kDone.
+  bool client_digest_valid() const { return client_scheme_.has_value(); }
+  std::optional<int> client_digest_scheme() const { return client_scheme_; }
+  // Whether C2 carried a valid response to S1's digest. Meaningful once feed() returned kDone.
+  bool c2_digest_valid() const { return c2_digest_valid_; }
+  // Whether C2's bytes 8.. echoed S1's (informational). Meaningful once kDone.
   bool c2_echoes_s1() const { return c2_echoes_s1_; }
-  const std::string& error() const { return error_; }
+  const std::string& error() const { return input_.error(); }
 
  private:
-  enum class Phase { kC0, kC1, kC2, kDone, kError };
-
-  Phase phase_ = Phase::kC0;
   uint32_t epoch_;
-  Bytes s1_;  // the full S1 packet
-  Bytes c1_;  // C1 as received so far
-  size_t c2_received_ = 0;
-  bool c2_echoes_s1_ = true;
-  std::string error_;
+  bool digest_;
+  Bytes random_;
+  Bytes s1_;
+  HandshakeInput input_;
+  std::optional<int> client_scheme_;
+  int s1_scheme_ = 0;
+  bool c2_digest_valid_ = false;
+  bool c2_echoes_s1_ = false;
 };
 
 // Text for an unexpected version byte, with a hint when the byte suggests another protocol.

@@ -49,22 +49,6 @@ bool same_digest(ByteView a, ByteView b) {
   return diff == 0;
 }
 
-// Copies up to `want` bytes from in[*pos...] into `dst`; returns true when dst reached `want`.
-bool collect(ByteView in, size_t* pos, Bytes& dst, size_t want) {
-  const size_t take = std::min(want - dst.size(), in.size() - *pos);
-  dst.insert(dst.end(), in.begin() + static_cast<std::ptrdiff_t>(*pos),
-             in.begin() + static_cast<std::ptrdiff_t>(*pos + take));
-  *pos += take;
-  return dst.size() == want;
-}
-
-// A plain echo (C2/S2) of a peer's C1/S1: its time, time2, its bytes 8...
-void put_plain_echo(Bytes& out, ByteView peer_packet, uint32_t time2) {
-  put_bytes(out, peer_packet.first(4));
-  put_u32be(out, time2);
-  put_bytes(out, peer_packet.subspan(8));
-}
-
 // Body of a digest response echoing the peer's packet: its time, time2, its bytes 8..1503.
 Bytes echo_body(ByteView peer_packet, uint32_t time2) {
   Bytes body;
@@ -73,10 +57,6 @@ Bytes echo_body(ByteView peer_packet, uint32_t time2) {
   put_u32be(body, time2);
   put_bytes(body, peer_packet.subspan(8, kResponseBodySize - 8));
   return body;
-}
-
-bool echoes(ByteView packet, ByteView own) {
-  return std::equal(packet.begin() + 8, packet.end(), own.begin() + 8, own.end());
 }
 
 }  // namespace
@@ -196,124 +176,6 @@ Bytes make_server_s2(ByteView c1, int c1_scheme, uint32_t epoch) {
 bool verify_client_c2(ByteView c2, ByteView s1, int s1_scheme) {
   if (s1.size() != kHandshakeSize || !valid_scheme(s1_scheme)) return false;
   return verify_digest_response(c2, packet_digest(s1, s1_scheme), flash_player_key());
-}
-
-// --- DigestClientHandshake ---
-
-DigestClientHandshake::DigestClientHandshake(ByteView random, uint32_t epoch, int scheme,
-                                             bool digest)
-    : scheme_(valid_scheme(scheme) ? scheme : 0),
-      digest_(digest),
-      c1_(digest ? make_client_c1(random, epoch, scheme_) : make_plain_packet(epoch, random)) {
-  s1_.reserve(kHandshakeSize);
-  s2_.reserve(kHandshakeSize);
-}
-
-void DigestClientHandshake::start(Bytes& out) {
-  put_u8(out, kRtmpVersion);
-  put_bytes(out, c1_);
-}
-
-DigestClientHandshake::Status DigestClientHandshake::feed(ByteView in, size_t* consumed, Bytes& out,
-                                                          uint32_t now_ms) {
-  size_t pos = 0;
-  while (pos < in.size() && phase_ != Phase::kDone && phase_ != Phase::kError) {
-    switch (phase_) {
-      case Phase::kS0:
-        if (in[pos] != kRtmpVersion) {
-          error_ = describe_bad_version(in[pos], "server");
-          phase_ = Phase::kError;
-        } else {
-          phase_ = Phase::kS1;
-        }
-        ++pos;
-        break;
-      case Phase::kS1:
-        if (collect(in, &pos, s1_, kHandshakeSize)) {
-          if (digest_) server_scheme_ = find_server_digest(s1_);
-          if (server_scheme_) {
-            put_bytes(out, make_client_c2(s1_, *server_scheme_, now_ms));
-          } else {
-            put_plain_echo(out, s1_, now_ms);  // old server: plain handshake
-          }
-          phase_ = Phase::kS2;
-        }
-        break;
-      case Phase::kS2:
-        if (collect(in, &pos, s2_, kHandshakeSize)) {
-          s2_digest_valid_ = server_scheme_.has_value() && verify_server_s2(s2_, c1_, scheme_);
-          s2_echoes_c1_ = echoes(s2_, c1_);
-          s2_ = Bytes();
-          phase_ = Phase::kDone;
-        }
-        break;
-      case Phase::kDone:
-      case Phase::kError:
-        break;
-    }
-  }
-  if (consumed != nullptr) *consumed = pos;
-  if (phase_ == Phase::kDone) return Status::kDone;
-  if (phase_ == Phase::kError) return Status::kError;
-  return Status::kNeedMore;
-}
-
-// --- DigestServerHandshake ---
-
-DigestServerHandshake::DigestServerHandshake(ByteView random, uint32_t epoch)
-    : epoch_(epoch),
-      random_(random.begin(), random.begin() + static_cast<std::ptrdiff_t>(
-                                                   std::min(random.size(), kHandshakeRandomSize))) {
-  c1_.reserve(kHandshakeSize);
-  c2_.reserve(kHandshakeSize);
-}
-
-DigestServerHandshake::Status DigestServerHandshake::feed(ByteView in, size_t* consumed,
-                                                          Bytes& out) {
-  size_t pos = 0;
-  while (pos < in.size() && phase_ != Phase::kDone && phase_ != Phase::kError) {
-    switch (phase_) {
-      case Phase::kC0:
-        if (in[pos] != kRtmpVersion) {
-          error_ = describe_bad_version(in[pos], "client");
-          phase_ = Phase::kError;
-        } else {
-          phase_ = Phase::kC1;
-        }
-        ++pos;
-        break;
-      case Phase::kC1:
-        if (collect(in, &pos, c1_, kHandshakeSize)) {
-          client_scheme_ = find_client_digest(c1_);
-          s1_scheme_ = client_scheme_.value_or(0);
-          s1_ = make_server_s1(random_, epoch_, s1_scheme_);
-          put_u8(out, kRtmpVersion);
-          put_bytes(out, s1_);
-          if (client_scheme_) {
-            put_bytes(out, make_server_s2(c1_, *client_scheme_, epoch_));
-          } else {
-            put_plain_echo(out, c1_, epoch_);  // plain client
-          }
-          phase_ = Phase::kC2;
-        }
-        break;
-      case Phase::kC2:
-        if (collect(in, &pos, c2_, kHandshakeSize)) {
-          c2_digest_valid_ = client_scheme_.has_value() && verify_client_c2(c2_, s1_, s1_scheme_);
-          c2_echoes_s1_ = echoes(c2_, s1_);
-          c2_ = Bytes();
-          phase_ = Phase::kDone;
-        }
-        break;
-      case Phase::kDone:
-      case Phase::kError:
-        break;
-    }
-  }
-  if (consumed != nullptr) *consumed = pos;
-  if (phase_ == Phase::kDone) return Status::kDone;
-  if (phase_ == Phase::kError) return Status::kError;
-  return Status::kNeedMore;
 }
 
 }  // namespace rtmp

@@ -423,7 +423,7 @@ ClientPhase handshake_against(HandshakeMode mode, bool digest_server, size_t spl
   Bytes s012;
   size_t used = 0;
   if (digest_server) {
-    DigestServerHandshake server(Bytes(1528, 9), 0);
+    ServerHandshake server(Bytes(1528, 9), 0, true);
     server.feed(c0c1, &used, s012);
   } else {
     ServerHandshake server(Bytes(1528, 9), 0);

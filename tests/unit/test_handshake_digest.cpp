@@ -257,9 +257,8 @@ TEST(DigestPackets, GenericResponseZeroPadsBody) {
 
 // --- state machines ---
 
-void expect_full_digest_success(const DigestClientHandshake& client,
-                                const DigestServerHandshake& server, const Exchange& ex,
-                                int scheme) {
+void expect_full_digest_success(const ClientHandshake& client, const ServerHandshake& server,
+                                const Exchange& ex, int scheme) {
   EXPECT_EQ(ex.client_status, ClientHandshake::Status::kDone);
   EXPECT_EQ(ex.server_status, ServerHandshake::Status::kDone);
   EXPECT_TRUE(client.server_digest_valid());
@@ -273,7 +272,7 @@ void expect_full_digest_success(const DigestClientHandshake& client,
 }
 
 TEST(DigestHandshake, StartWritesC0AndDigestC1) {
-  DigestClientHandshake client(kClientRandom, kClientEpoch, 1);
+  ClientHandshake client(kClientRandom, kClientEpoch, true, 1);
   Bytes out{0x77};  // appends
   client.start(out);
   ASSERT_EQ(out.size(), 2 + kHandshakeSize);
@@ -286,8 +285,8 @@ TEST(DigestHandshake, StartWritesC0AndDigestC1) {
 TEST(DigestHandshake, BothSchemesWhole) {
   for (int scheme : {0, 1}) {
     SCOPED_TRACE(scheme);
-    DigestClientHandshake client(kClientRandom, kClientEpoch, scheme);
-    DigestServerHandshake server(kServerRandom, kServerEpoch);
+    ClientHandshake client(kClientRandom, kClientEpoch, true, scheme);
+    ServerHandshake server(kServerRandom, kServerEpoch, true);
     const Exchange ex = run(client, server);
     expect_full_digest_success(client, server, ex, scheme);
     // The server answered in the client's scheme, and C2/S2 are what the packet functions give.
@@ -300,15 +299,15 @@ TEST(DigestHandshake, BothSchemesWhole) {
 }
 
 TEST(DigestHandshake, InvalidSchemeArgumentFallsBackToZero) {
-  DigestClientHandshake client(kClientRandom, kClientEpoch, 7);
+  ClientHandshake client(kClientRandom, kClientEpoch, true, 7);
   EXPECT_EQ(find_client_digest(client.c1()), 0);
 }
 
 TEST(DigestHandshake, ServerStreamSplitAtEveryByteBoundary) {
   for (int scheme : {0, 1}) {
     for (size_t cut = 1; cut < 1 + 2 * kHandshakeSize; ++cut) {
-      DigestClientHandshake client(kClientRandom, kClientEpoch, scheme);
-      DigestServerHandshake server(kServerRandom, kServerEpoch);
+      ClientHandshake client(kClientRandom, kClientEpoch, true, scheme);
+      ServerHandshake server(kServerRandom, kServerEpoch, true);
       const Exchange ex = run(client, server, {}, {cut});
       ASSERT_EQ(ex.client_status, ClientHandshake::Status::kDone) << cut;
       ASSERT_TRUE(client.s2_digest_valid()) << cut;
@@ -320,8 +319,8 @@ TEST(DigestHandshake, ServerStreamSplitAtEveryByteBoundary) {
 TEST(DigestHandshake, ClientStreamSplitAtEveryByteBoundary) {
   for (int scheme : {0, 1}) {
     for (size_t cut = 1; cut < 1 + kHandshakeSize; ++cut) {
-      DigestClientHandshake client(kClientRandom, kClientEpoch, scheme);
-      DigestServerHandshake server(kServerRandom, kServerEpoch);
+      ClientHandshake client(kClientRandom, kClientEpoch, true, scheme);
+      ServerHandshake server(kServerRandom, kServerEpoch, true);
       const size_t c2_cut = std::min(cut, kHandshakeSize - 1);
       const Exchange ex = run(client, server, {cut}, {}, {c2_cut});
       ASSERT_EQ(ex.server_status, ServerHandshake::Status::kDone) << cut;
@@ -334,8 +333,8 @@ TEST(DigestHandshake, ClientStreamSplitAtEveryByteBoundary) {
 
 TEST(DigestHandshake, ByteByByteBothDirections) {
   for (int scheme : {0, 1}) {
-    DigestClientHandshake client(kClientRandom, kClientEpoch, scheme);
-    DigestServerHandshake server(kServerRandom, kServerEpoch);
+    ClientHandshake client(kClientRandom, kClientEpoch, true, scheme);
+    ServerHandshake server(kServerRandom, kServerEpoch, true);
     const Exchange ex = run(client, server, bytewise(1 + kHandshakeSize),
                             bytewise(1 + 2 * kHandshakeSize), bytewise(kHandshakeSize));
     expect_full_digest_success(client, server, ex, scheme);
@@ -343,8 +342,8 @@ TEST(DigestHandshake, ByteByByteBothDirections) {
 }
 
 TEST(DigestHandshake, C2IsWrittenWhenS1CompletesBeforeS2) {
-  DigestClientHandshake client(kClientRandom, kClientEpoch, 0);
-  DigestServerHandshake server(kServerRandom, kServerEpoch);
+  ClientHandshake client(kClientRandom, kClientEpoch, true, 0);
+  ServerHandshake server(kServerRandom, kServerEpoch, true);
   Bytes c0c1, s_out, c2;
   client.start(c0c1);
   size_t consumed = 0;
@@ -359,8 +358,8 @@ TEST(DigestHandshake, C2IsWrittenWhenS1CompletesBeforeS2) {
 }
 
 TEST(DigestHandshake, BytesAfterS2AreLeftAndDoneIsSticky) {
-  DigestClientHandshake client(kClientRandom, kClientEpoch, 0);
-  DigestServerHandshake server(kServerRandom, kServerEpoch);
+  ClientHandshake client(kClientRandom, kClientEpoch, true, 0);
+  ServerHandshake server(kServerRandom, kServerEpoch, true);
   Bytes c0c1, s_out, c2;
   client.start(c0c1);
   size_t consumed = 0;
@@ -381,7 +380,7 @@ TEST(DigestHandshake, BytesAfterS2AreLeftAndDoneIsSticky) {
 }
 
 TEST(DigestHandshake, BadS0IsAStickyError) {
-  DigestClientHandshake client(kClientRandom, kClientEpoch, 0);
+  ClientHandshake client(kClientRandom, kClientEpoch, true, 0);
   Bytes c0c1, out;
   client.start(c0c1);
   size_t consumed = 0;
@@ -394,7 +393,7 @@ TEST(DigestHandshake, BadS0IsAStickyError) {
 }
 
 TEST(DigestHandshake, BadC0IsAServerError) {
-  DigestServerHandshake server(kServerRandom, kServerEpoch);
+  ServerHandshake server(kServerRandom, kServerEpoch, true);
   Bytes out;
   size_t consumed = 0;
   EXPECT_EQ(server.feed(Bytes{'G', 'E', 'T'}, &consumed, out), ServerHandshake::Status::kError);
@@ -408,8 +407,8 @@ TEST(DigestHandshake, TamperedS1DigestFallsBackToPlainC2) {
     // Once on the digest itself, once on a signed byte elsewhere.
     for (bool on_digest : {true, false}) {
       SCOPED_TRACE(std::to_string(scheme) + (on_digest ? " digest" : " body"));
-      DigestClientHandshake client(kClientRandom, kClientEpoch, scheme);
-      DigestServerHandshake server(kServerRandom, kServerEpoch);
+      ClientHandshake client(kClientRandom, kClientEpoch, true, scheme);
+      ServerHandshake server(kServerRandom, kServerEpoch, true);
       Bytes c0c1, s_out, c2;
       client.start(c0c1);
       size_t consumed = 0;
@@ -439,8 +438,8 @@ TEST(DigestHandshake, TamperedS1DigestFallsBackToPlainC2) {
 
 TEST(DigestHandshake, TamperedS2IsReported) {
   for (size_t at : {size_t{9}, size_t{1000}, size_t{1530}}) {
-    DigestClientHandshake client(kClientRandom, kClientEpoch, 0);
-    DigestServerHandshake server(kServerRandom, kServerEpoch);
+    ClientHandshake client(kClientRandom, kClientEpoch, true, 0);
+    ServerHandshake server(kServerRandom, kServerEpoch, true);
     Bytes c0c1, s_out, c2;
     client.start(c0c1);
     size_t consumed = 0;
@@ -453,8 +452,8 @@ TEST(DigestHandshake, TamperedS2IsReported) {
 }
 
 TEST(DigestHandshake, TamperedC2IsReportedByServer) {
-  DigestClientHandshake client(kClientRandom, kClientEpoch, 1);
-  DigestServerHandshake server(kServerRandom, kServerEpoch);
+  ClientHandshake client(kClientRandom, kClientEpoch, true, 1);
+  ServerHandshake server(kServerRandom, kServerEpoch, true);
   Bytes c0c1, s_out, c2;
   client.start(c0c1);
   size_t consumed = 0;
@@ -469,7 +468,7 @@ TEST(DigestHandshake, TamperedC2IsReportedByServer) {
 TEST(DigestHandshake, DigestClientAgainstPlainServer) {
   for (int scheme : {0, 1}) {
     for (bool bytewise_feed : {false, true}) {
-      DigestClientHandshake client(kClientRandom, kClientEpoch, scheme);
+      ClientHandshake client(kClientRandom, kClientEpoch, true, scheme);
       ServerHandshake server(kServerRandom, kServerEpoch);
       const Exchange ex = bytewise_feed
                               ? run(client, server, bytewise(1 + kHandshakeSize),
@@ -488,7 +487,7 @@ TEST(DigestHandshake, DigestClientAgainstPlainServer) {
 TEST(DigestHandshake, PlainClientAgainstDigestServer) {
   for (bool bytewise_feed : {false, true}) {
     ClientHandshake client(kClientRandom, kClientEpoch);
-    DigestServerHandshake server(kServerRandom, kServerEpoch);
+    ServerHandshake server(kServerRandom, kServerEpoch, true);
     const Exchange ex = bytewise_feed
                             ? run(client, server, bytewise(1 + kHandshakeSize),
                                   bytewise(1 + 2 * kHandshakeSize), bytewise(kHandshakeSize))
@@ -504,7 +503,7 @@ TEST(DigestHandshake, PlainClientAgainstDigestServer) {
 
 TEST(DigestHandshake, VersionZeroC1WithoutDigestIsPlain) {
   // A plain C1 (version 0) that happens to be fed to the digest server: S2 is the echo.
-  DigestServerHandshake server(kServerRandom, kServerEpoch);
+  ServerHandshake server(kServerRandom, kServerEpoch, true);
   Bytes c0c1{3};
   put_u32be(c0c1, 42);
   put_u32be(c0c1, 0);
@@ -527,26 +526,32 @@ namespace rtmp {
 namespace {
 
 // Plain mode (what HandshakeMode::kPlain uses): a plain C1, and even a digest S1 gets a plain
-// echo as C2, exactly as ClientHandshake would send.
-TEST(DigestClientHandshakePlainMode, BehavesLikeThePlainHandshake) {
+// echo as C2 (S1's time, our time, S1's bytes 8..), built here independently of the class.
+TEST(ClientHandshakePlainMode, AnswersADigestServerWithAPlainEcho) {
   Bytes random(1528, 0x21);
-  DigestClientHandshake plain(random, 77, 0, false);
-  ClientHandshake reference(random, 77);
-  Bytes c_plain, c_ref;
-  plain.start(c_plain);
-  reference.start(c_ref);
-  EXPECT_EQ(c_plain, c_ref);
-  EXPECT_EQ(plain.c1(), make_plain_packet(77, random));
+  ClientHandshake plain(random, 77, false);
+  Bytes c0c1;
+  plain.start(c0c1);
+  Bytes expected_c0c1{kRtmpVersion};
+  const Bytes c1 = make_plain_packet(77, random);
+  expected_c0c1.insert(expected_c0c1.end(), c1.begin(), c1.end());
+  EXPECT_EQ(c0c1, expected_c0c1);
 
   size_t used = 0;
-  Bytes again;  // S0 S1 S2 of a digest server
-  DigestServerHandshake server(Bytes(1528, 0x42), 5);
-  server.feed(c_plain, &used, again);
-  Bytes c2_plain, c2_ref;
-  EXPECT_EQ(plain.feed(again, &used, c2_plain, 9), DigestClientHandshake::Status::kDone);
-  EXPECT_EQ(reference.feed(again, &used, c2_ref, 9), ClientHandshake::Status::kDone);
-  EXPECT_EQ(c2_plain, c2_ref);
+  Bytes s0s1s2;  // from a digest server
+  ServerHandshake server(Bytes(1528, 0x42), 5, true);
+  server.feed(c0c1, &used, s0s1s2);
+  ASSERT_EQ(s0s1s2.size(), 1 + 2 * kHandshakeSize);
+  const ByteView s1 = ByteView(s0s1s2).subspan(1, kHandshakeSize);
+  ASSERT_TRUE(find_server_digest(s1).has_value());
+  Bytes c2;
+  EXPECT_EQ(plain.feed(s0s1s2, &used, c2, 9), ClientHandshake::Status::kDone);
+  Bytes expected_c2(s1.begin(), s1.begin() + 4);
+  put_u32be(expected_c2, 9);
+  expected_c2.insert(expected_c2.end(), s1.begin() + 8, s1.end());
+  EXPECT_EQ(c2, expected_c2);
   EXPECT_FALSE(plain.server_digest_valid());
+  EXPECT_FALSE(plain.s2_digest_valid());
 }
 
 }  // namespace
