@@ -82,6 +82,8 @@ GType authmod_get_type() {
 namespace {
 
 void install_security_properties(GObjectClass* klass, GParamFlags flags) {
+  // Secrets are write-only, so that nothing (gst-launch -v, pipeline dot dumps) can show them.
+  auto secret = static_cast<GParamFlags>((flags & ~G_PARAM_READABLE));
   g_object_class_install_property(
       klass, PROP_USERNAME,
       g_param_spec_string("username", "Username",
@@ -91,9 +93,9 @@ void install_security_properties(GObjectClass* klass, GParamFlags flags) {
   g_object_class_install_property(
       klass, PROP_PASSWORD,
       g_param_spec_string("password", "Password",
-                          "Password for Adobe or Limelight authentication. Never logged or shown "
-                          "in messages; reads back as set",
-                          nullptr, flags));
+                          "Password for Adobe or Limelight authentication (write-only; never "
+                          "logged or shown in messages)",
+                          nullptr, secret));
   g_object_class_install_property(
       klass, PROP_AUTHMOD,
       g_param_spec_enum("authmod", "Authentication method",
@@ -103,9 +105,9 @@ void install_security_properties(GObjectClass* klass, GParamFlags flags) {
   g_object_class_install_property(
       klass, PROP_SECURE_TOKEN,
       g_param_spec_string("secure-token", "Secure token",
-                          "Shared secret answering a SecureToken challenge (librtmp's token= "
-                          "option, which is used when this is unset)",
-                          nullptr, flags));
+                          "Shared secret answering a SecureToken challenge (write-only; librtmp's "
+                          "token= option is used when this is unset)",
+                          nullptr, secret));
   g_object_class_install_property(
       klass, PROP_TLS_VALIDATION_FLAGS,
       g_param_spec_flags("tls-validation-flags", "TLS validation flags",
@@ -334,14 +336,8 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
     case PROP_USERNAME:
       g_value_set_string(value, loc.username.empty() ? nullptr : loc.username.c_str());
       break;
-    case PROP_PASSWORD:
-      g_value_set_string(value, loc.password.empty() ? nullptr : loc.password.c_str());
-      break;
     case PROP_AUTHMOD:
       g_value_set_enum(value, loc.authmod);
-      break;
-    case PROP_SECURE_TOKEN:
-      g_value_set_string(value, loc.secure_token.empty() ? nullptr : loc.secure_token.c_str());
       break;
     case PROP_TLS_VALIDATION_FLAGS:
       g_value_set_flags(value, loc.tls_validation_flags);

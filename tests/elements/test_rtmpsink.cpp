@@ -28,6 +28,7 @@
 #include "rtmp/message.hpp"
 
 // Last: gstcheck.h defines a `fail` macro that would break C++ headers included after it.
+#include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
@@ -913,6 +914,56 @@ GST_START_TEST(test_properties) {
   gchar* uri = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
   fail_if(contains(uri, kSecret), "get_uri returned the password: %s", uri);
   g_free(uri);
+  // The URL's user name is the username property; the secrets cannot be read at all.
+  assert_str_eq(get_str(e, "username"), "user");
+  for (const char* name : {"password", "secure-token"}) {
+    GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(e), name);
+    fail_unless(spec != nullptr, "no %s property", name);
+    fail_if(spec->flags & G_PARAM_READABLE, "%s is readable", name);
+    fail_unless(spec->flags & G_PARAM_WRITABLE, "%s is not writable", name);
+  }
+
+  // Credentials, TLS and proxy properties: defaults and round trips.
+  g_object_set(e, "location", "rtmp://h/app/s", nullptr);
+  assert_str_eq(get_str(e, "username"), "<null>");
+  assert_str_eq(get_str(e, "proxy"), "<null>");
+  assert_str_eq(get_str(e, "tls-ca-file"), "<null>");
+  guint flags = 0;
+  gint authmod = -1;
+  g_object_get(e, "tls-validation-flags", &flags, "authmod", &authmod, nullptr);
+  fail_unless_equals_int(flags, G_TLS_CERTIFICATE_VALIDATE_ALL);
+  fail_unless_equals_int(authmod, 0);
+  g_object_set(e, "username", "u2", "password", "p2", "secure-token", "t", "proxy",
+               "socks5://127.0.0.1:1080", "tls-ca-file", "/tmp/ca.pem", "tls-validation-flags",
+               G_TLS_CERTIFICATE_UNKNOWN_CA, nullptr);
+  gst_util_set_object_arg(G_OBJECT(e), "authmod", "adobe");
+  assert_str_eq(get_str(e, "username"), "u2");
+  assert_str_eq(get_str(e, "proxy"), "socks5://127.0.0.1:1080");
+  assert_str_eq(get_str(e, "tls-ca-file"), "/tmp/ca.pem");
+  g_object_get(e, "tls-validation-flags", &flags, "authmod", &authmod, nullptr);
+  fail_unless_equals_int(flags, G_TLS_CERTIFICATE_UNKNOWN_CA);
+  fail_unless_equals_int(authmod, 2);
+  fail_if(contains(get_str(e, "location"), "p2"), "location shows the password property");
+
+  // Every scheme, with its default port.
+  const struct {
+    const char* in;
+    int port;
+    const char* out;
+  } schemes[] = {{"rtmps://h/a/s", 443, "rtmps://h/a/s"},
+                 {"rtmpt://h/a/s", 80, "rtmpt://h/a/s"},
+                 {"rtmpts://h:8443/a/s", 8443, "rtmpts://h:8443/a/s"},
+                 {"RTMP://h/a/s", 1935, "rtmp://h/a/s"}};
+  for (const auto& c : schemes) {
+    GError* error = nullptr;
+    fail_unless(gst_uri_handler_set_uri(GST_URI_HANDLER(e), c.in, &error), "%s refused", c.in);
+    fail_unless_equals_int(get_int(e, "port"), c.port);
+    assert_str_eq(get_str(e, "location"), c.out);
+  }
+  const gchar* const* protocols = gst_uri_handler_get_protocols(GST_URI_HANDLER(e));
+  std::string all;
+  for (size_t i = 0; protocols && protocols[i]; i++) all += std::string(protocols[i]) + " ";
+  assert_str_eq(all, "rtmp rtmps rtmpt rtmpts ");
 
   gst_object_unref(e);
 }
