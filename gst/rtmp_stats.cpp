@@ -21,6 +21,7 @@ GstStructure* stats_to_structure(const rtmpsession::SessionStats& s) {
                            "dropped-messages", G_TYPE_UINT64, s.dropped_messages,              //
                            "dropped-bytes", G_TYPE_UINT64, s.dropped_bytes,                    //
                            "skipped-until-keyframe", G_TYPE_UINT64, s.skipped_until_keyframe,  //
+                           "transport", G_TYPE_STRING, s.transport.c_str(),                    //
                            nullptr);
 }
 

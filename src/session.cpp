@@ -15,6 +15,8 @@ namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxPendingOutput = 512 * 1024;  // stop draining the queue above this
+constexpr size_t kMaxWriteSlices = 64;            // views per gathering write
+constexpr int64_t kBurstGapUs = 1000;             // see Session::pace_drains()
 constexpr int64_t kRateWindowUs = 5 * G_USEC_PER_SEC;
 
 ErrorKind map_client_error(rtmp::ClientErrorKind k) {
@@ -40,6 +42,9 @@ ErrorKind map_client_error(rtmp::ClientErrorKind k) {
       return ErrorKind::kPlayFailed;
     case C::kServerClosed:
       return ErrorKind::kDisconnected;
+    case C::kAuthRequired:
+    case C::kAuthFailed:
+      return ErrorKind::kAuthFailed;
     case C::kProtocol:
     case C::kNone:
       break;
@@ -135,7 +140,7 @@ bool Session::push_media(rtmp::Message&& message) {
   if (!queue_.push(std::move(message), &was_empty)) return false;
   // The loop drains until the queue is empty or the socket is full (then the writable watch
   // resumes it), so only the first message after an empty queue needs to wake it.
-  if (was_empty) wake();
+  if (was_empty && !burst_.load()) wake();  // else the burst timer takes it (pace_drains())
   return true;
 }
 
@@ -251,6 +256,10 @@ void Session::run() {
   }
   wake_source_ = g_unix_fd_source_new(wake_fd_, G_IO_IN);
   g_source_set_callback(wake_source_, G_SOURCE_FUNC(&Session::on_wake_cb), this, nullptr);
+  // Nothing iterates the context from a callback. Without this GLib blocks the source for every
+  // dispatch, and unblocking it signals the context's own wake-up fd: an extra poll() round and
+  // two syscalls per wake-up (per media message when publishing).
+  g_source_set_can_recurse(wake_source_, TRUE);
   g_source_attach(wake_source_, context_);
   tick_source_ = g_timeout_source_new(100);
   g_source_set_callback(tick_source_, &Session::on_tick_cb, this, nullptr);
@@ -278,7 +287,8 @@ void Session::teardown() {
     while (c->busy()) g_main_context_iteration(context_, TRUE);
   }
   retired_connectors_.clear();
-  for (GSource** s : {&wake_source_, &tick_source_, &reconnect_timer_}) {
+  burst_.store(false);
+  for (GSource** s : {&wake_source_, &tick_source_, &reconnect_timer_, &burst_timer_}) {
     if (*s) {
       g_source_destroy(*s);
       g_source_unref(*s);
@@ -349,6 +359,10 @@ void Session::continue_establish() {
       watch_establish(false);
       established_ = true;
       phase_deadline_us_ = 0;
+      {
+        std::lock_guard lock(mutex_);
+        stats_.transport = transport_->describe();
+      }
       start_client();
       return;
     case IoStatus::kWouldBlock:
@@ -391,6 +405,7 @@ gboolean Session::on_establish_cb(GSocket*, GIOCondition, gpointer data) {
 void Session::start_client() {
   read_source_ = g_socket_create_source(transport_->socket(), G_IO_IN, nullptr);
   g_source_set_callback(read_source_, G_SOURCE_FUNC(&Session::on_readable_cb), this, nullptr);
+  g_source_set_can_recurse(read_source_, TRUE);  // see wake_source_
   g_source_attach(read_source_, context_);
 
   rtmp::ClientConfig cc;
@@ -405,6 +420,8 @@ void Session::start_client() {
   cc.handshake = config_.handshake;
   cc.chunk_size = config_.chunk_size;
   cc.play_buffer_ms = config_.play_buffer_ms;
+  cc.auth_query = auth_query_;  // answers the previous connection's authentication challenge
+  cc.secure_token = config_.secure_token;
   cc.play_start = config_.play_start;
   std::vector<uint8_t> random(1528);
   for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
@@ -412,6 +429,9 @@ void Session::start_client() {
   client_->start();
   process_events();
   flush_output();
+  // Bytes a layer already holds (sent right after a proxy's reply or the TLS handshake) do not
+  // make the socket readable again.
+  if (client_ && transport_ && transport_->has_buffered_input()) read_socket();
 }
 
 gboolean Session::on_readable_cb(GSocket*, GIOCondition, gpointer data) {
@@ -533,7 +553,10 @@ void Session::handle_client_event(rtmp::ClientEvent& ev) {
       break;
     case K::kError: {
       const auto& e = client_->error();
-      fail(map_client_error(e.kind), e.message, e.code);
+      if (e.kind == rtmp::ClientErrorKind::kAuthRequired)
+        on_auth_rejection();
+      else
+        fail(map_client_error(e.kind), e.message, e.code);
       break;
     }
     case K::kStatus:
@@ -553,16 +576,21 @@ void Session::watch_writable(bool on) {
   write_source_ =
       g_socket_create_source(transport_->socket(), transport_->wait_condition(), nullptr);
   g_source_set_callback(write_source_, G_SOURCE_FUNC(&Session::on_writable_cb), this, nullptr);
+  g_source_set_can_recurse(write_source_, TRUE);  // see wake_source_
   g_source_attach(write_source_, context_);
 }
 
 void Session::flush_output() {
   if (!transport_ || !client_) return;
   IoResult r = IoResult::ok(0);
+  // Chunk headers and payload pieces go out in one gathering write, from where they are.
+  rtmp::ByteView slices[kMaxWriteSlices];
+  GOutputVector vectors[kMaxWriteSlices];
   while (client_->has_output()) {
-    auto out = client_->output();
-    GOutputVector v{out.data(), out.size()};
-    r = transport_->write(&v, 1);
+    size_t n = client_->output_slices(slices, kMaxWriteSlices);
+    for (size_t i = 0; i < n; i++) vectors[i] = GOutputVector{slices[i].data(), slices[i].size()};
+    r = transport_->write(vectors, n);
+    if (r.status == IoStatus::kOk && r.bytes == 0) r = IoResult::would_block();  // contract breach
     if (r.status != IoStatus::kOk) break;
     client_->consume_output(r.bytes);
   }
@@ -594,24 +622,58 @@ void Session::drain_queue() {
   // Fill the output up to the bound, send, and go on until the queue is empty or the socket is
   // full (then the writable watch calls back here). Stopping earlier would strand queued media
   // with nothing left to wake the loop (a streaming thread waiting at EOS pushes no more).
+  bool popped = false;
   for (;;) {
-    while (client_ && client_->output().size() < kMaxPendingOutput && queue_.pop(&m)) {
+    while (client_ && client_->pending_output() < kMaxPendingOutput && queue_.pop(&m)) {
       if (switch_if_requested(m)) {
         queue_.push_front(std::move(m));
         return;
       }
       send_media(std::move(m));
+      popped = true;
     }
     flush_output();
     if (!client_ || state_.load() != State::kPublishing || client_->has_output() || queue_.empty())
       break;
   }
+  pace_drains(popped);
   bool finishing;
   {
     std::lock_guard lock(mutex_);
     finishing = finish_requested_;
   }
   if (finishing && queue_.empty() && state_.load() == State::kPublishing) begin_closing();
+}
+
+// Media pushed faster than real time would wake the loop once per message (eventfd write, poll,
+// dispatch: more CPU than sending the message, and a context switch that slows the pipeline).
+// Once messages come less than kBurstGapUs apart, the loop instead drains the queue from a timer
+// every kBurstGapUs, and push_media() does not wake it, until a round finds the queue empty. So
+// bursts cost one wake-up per millisecond and at most that much latency; a stream paced in real
+// time keeps one immediate wake-up per message and never arms the timer.
+void Session::pace_drains(bool popped) {
+  if (!popped) return;
+  int64_t now = g_get_monotonic_time();
+  bool burst = burst_round_ || now - last_pop_us_ < kBurstGapUs;
+  last_pop_us_ = now;
+  if (!burst || burst_timer_ || state_.load() != State::kPublishing) return;
+  burst_timer_ = g_timeout_source_new(kBurstGapUs / 1000);
+  g_source_set_callback(burst_timer_, &Session::on_burst_timer_cb, this, nullptr);
+  g_source_attach(burst_timer_, context_);
+  burst_.store(true);
+}
+
+gboolean Session::on_burst_timer_cb(gpointer data) {
+  auto* self = static_cast<Session*>(data);
+  g_source_unref(self->burst_timer_);
+  self->burst_timer_ = nullptr;
+  // Cleared before looking at the queue: a message pushed after this wakes the loop itself, one
+  // pushed before is seen by this drain (the queue's mutex orders them).
+  self->burst_.store(false);
+  self->burst_round_ = true;
+  self->drain_queue();
+  self->burst_round_ = false;
+  return G_SOURCE_REMOVE;
 }
 
 void Session::begin_closing() {

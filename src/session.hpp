@@ -69,6 +69,7 @@ class Session {
   void on_peer_closed();
   void flush_output();
   void drain_queue();
+  void pace_drains(bool popped);
   void process_events();
   void handle_client_event(rtmp::ClientEvent& ev);
   void on_play_event(rtmp::ClientEvent& ev);
@@ -81,6 +82,7 @@ class Session {
   void on_stream_resumed();
   bool switch_if_requested(const rtmp::Message& next);
   void on_reconnect_request(const rtmp::commands::StatusInfo& info);
+  void on_auth_rejection();
   void send_media(rtmp::Message&& m);
   void update_read_watch();
   void run_play_requests();
@@ -96,6 +98,7 @@ class Session {
   static gboolean on_establish_cb(GSocket*, GIOCondition, gpointer self);
   void watch_establish(bool on);
   static gboolean on_tick_cb(gpointer self);
+  static gboolean on_burst_timer_cb(gpointer self);
   void wake();
   uint32_t now_ms() const;
 
@@ -123,6 +126,8 @@ class Session {
   int pause_request_ = -1;  // -1 none, 0 resume, 1 pause
   uint32_t last_media_ts_ = 0;
   std::atomic<bool> recorded_{false};
+  // Set while burst_timer_ is armed: push_media() then leaves the draining to the timer.
+  std::atomic<bool> burst_{false};
 
   // Session thread only.
   GMainContext* context_ = nullptr;
@@ -132,6 +137,9 @@ class Session {
   GSource* read_source_ = nullptr;
   GSource* write_source_ = nullptr;
   GSource* tick_source_ = nullptr;
+  GSource* burst_timer_ = nullptr;  // see pace_drains()
+  bool burst_round_ = false;        // drain_queue() called by burst_timer_
+  int64_t last_pop_us_ = 0;         // when drain_queue() last took media from the queue
   GSource* establish_source_ = nullptr;
   std::unique_ptr<Transport> transport_;
   bool established_ = false;  // the transport's set-up (proxy, TLS, tunnel) is done
@@ -153,6 +161,10 @@ class Session {
   bool reconnect_requested_ = false;  // server's ReconnectRequest, done at the next keyframe
   uint32_t last_sent_ts_ = 0;
   rtmp::MediaHeaders headers_;
+  // Authentication (session_reconnect.cpp): the challenge/response over the connections of one
+  // connect series, and the query answering the last challenge (appended to app and tcUrl).
+  rtmp::auth::Negotiator auth_{{config_.username, config_.password, config_.authmod}};
+  std::string auth_query_;
   rtmp::ClientCounters carried_;  // totals of the connections before this one
   std::deque<std::pair<int64_t, uint64_t>> rate_samples_;
   std::vector<uint8_t> read_buffer_;

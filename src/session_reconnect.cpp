@@ -31,13 +31,15 @@ void Session::start_connection() {
   TcpConnector::Callbacks cb;
   cb.on_state = [this](State s) { set_state(s); };
   cb.on_connected = [this](GSocket* s) { on_connected(s); };
-  cb.on_failed = [this](ErrorKind k, std::string m) { fail(k, std::move(m)); };
   ConnectTarget target;
   std::string error;
   if (!connect_target(config_, &target, &error)) {
     fail(ErrorKind::kBadLocation, std::move(error));
     return;
   }
+  // "proxy: connection refused by 127.0.0.1:1080: ..." when it is the proxy that cannot be reached.
+  std::string prefix = target.what == "proxy" ? "proxy: " : "";
+  cb.on_failed = [this, prefix](ErrorKind k, std::string m) { fail(k, prefix + m); };
   connector_ = std::make_unique<TcpConnector>(context_, target.host, target.port,
                                               config_.timeout_ms, std::move(cb));
   connector_->start();
@@ -79,8 +81,9 @@ void Session::drop_connection() {
 }
 
 bool Session::try_reconnect(ErrorKind kind, std::string* message) {
+  // Refused credentials are a configuration problem: asking again does not help.
   if (config_.reconnect_attempts == 0 || !streamed_ || kind == ErrorKind::kBadLocation ||
-      state_.load() == State::kClosing)
+      kind == ErrorKind::kAuthFailed || state_.load() == State::kClosing)
     return false;
   {
     std::lock_guard lock(mutex_);
@@ -101,6 +104,9 @@ bool Session::try_reconnect(ErrorKind kind, std::string* message) {
 }
 
 void Session::schedule_reconnect(const std::string& reason, uint32_t delay_ms) {
+  // A new connection series: the server's challenge (if any) is answered afresh.
+  auth_.reset();
+  auth_query_.clear();
   if (config_.role == Role::kPublish) queue_.set_drop_oldest(config_.reconnect_buffer_bytes);
   set_state(State::kReconnecting,
             reason + "; attempt " + std::to_string(attempt_) + " in " + duration_text(delay_ms));
@@ -151,7 +157,7 @@ void Session::send_media(rtmp::Message&& m) {
   }
   headers_.observe(m);
   last_sent_ts_ = m.timestamp;
-  client_->send_media(m);
+  client_->send_media(std::move(m));  // its payload is sent from where it is, not copied
 }
 
 // A ReconnectRequest is carried out at the next keyframe (or at once for audio-only streams),
@@ -189,6 +195,21 @@ void Session::on_reconnect_request(const rtmp::commands::StatusInfo& info) {
   resuming_ = true;
   attempt_ = 1;
   schedule_reconnect("server requested a reconnection", 0);
+}
+
+// The server rejected connect with an authentication challenge: connect again at once with the
+// answer in app and tcUrl (not an outage: no backoff, no reconnection attempt counted), or fail.
+void Session::on_auth_rejection() {
+  std::string code = client_->error().code;
+  rtmp::auth::Step step =
+      auth_.on_rejection(client_->auth_rejection(), config_.application, g_random_int());
+  if (step.action == rtmp::auth::Step::Action::kFail) {
+    fail(ErrorKind::kAuthFailed, std::move(step.message), std::move(code));
+    return;
+  }
+  auth_query_ = std::move(step.query);
+  drop_connection();
+  start_connection();
 }
 
 }  // namespace rtmpsession

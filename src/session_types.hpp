@@ -133,6 +133,7 @@ struct SessionStats {
   uint64_t dropped_messages = 0;  // sink: media dropped while reconnecting (oldest first)
   uint64_t dropped_bytes = 0;
   uint64_t skipped_until_keyframe = 0;  // sink: frames not sent while resuming at a keyframe
+  std::string transport;                // the connection's transport stack, "" before one is up
 };
 
 struct StateChange {

@@ -1,5 +1,8 @@
 #include "tcp_transport.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <algorithm>
 
 namespace rtmpsession {
@@ -30,7 +33,24 @@ IoResult TcpTransport::read(uint8_t* data, size_t size) {
   gssize n = g_socket_receive(socket_, reinterpret_cast<gchar*>(data), size, nullptr, &error);
   if (n < 0) return from_error(error, "receiving");
   if (n == 0) return IoResult::closed();
+  acknowledge_at_once(static_cast<size_t>(n));
   return IoResult::ok(static_cast<size_t>(n));
+}
+
+// During the set-up exchange (handshake, commands and their replies: a few KB) the kernel
+// delays its ACKs by up to 40 ms (interactive mode), and a server writing its replies as separate
+// small segments with Nagle on (nginx-rtmp) waits for that ACK before sending the next one: one
+// 40 ms stall per connection on loopback, seen between Window Acknowledgement Size and the rest of
+// nginx's answer to connect. TCP_QUICKACK acknowledges at once; it is not sticky, so it is set
+// again after every read until the set-up is surely over.
+void TcpTransport::acknowledge_at_once(size_t received) {
+#ifdef TCP_QUICKACK
+  if (received_ >= kQuickAckBytes) return;
+  received_ += received;
+  g_socket_set_option(socket_, IPPROTO_TCP, TCP_QUICKACK, 1, nullptr);
+#else
+  (void)received;
+#endif
 }
 
 IoResult TcpTransport::write(const GOutputVector* vectors, size_t count) {

@@ -22,7 +22,11 @@ class TcpTransport : public Transport {
   std::string describe() const override { return "tcp"; }
 
  private:
+  static constexpr size_t kQuickAckBytes = 64 * 1024;
+  void acknowledge_at_once(size_t received);
+
   GSocket* socket_;
+  size_t received_ = 0;  // counted up to kQuickAckBytes
 };
 
 }  // namespace rtmpsession

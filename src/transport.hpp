@@ -41,19 +41,22 @@ class Transport {
   // Set-up before RTMP bytes can flow: proxy negotiation, TLS handshake, opening a tunnel.
   // kOk once done (and at once on later calls); kWouldBlock: call again when wait_condition()
   // holds (the session also calls it on every tick); kClosed or kError: the connection failed.
+  // A layer finishes its inner transport's establish() before starting its own set-up.
   virtual IoResult establish() = 0;
   // What establish() is waiting for, for timeout messages ("the TLS handshake").
   virtual std::string establishing_what() const = 0;
 
   // Reads up to `size` bytes. kOk with bytes > 0, kWouldBlock, kClosed at end of stream, or kError.
   virtual IoResult read(uint8_t* data, size_t size) = 0;
-  // Writes from the vectors in order (like writev). kOk with the number of bytes taken, which
-  // may be fewer than offered; a layer may take bytes and keep its own encoded output, which
-  // flush() sends on.
+  // Writes from the vectors in order (like writev). kOk with the number of bytes taken (at least
+  // one when anything was offered: a layer that can take nothing returns kWouldBlock), which may
+  // be fewer than offered; a layer may take bytes and keep its own encoded output, which flush()
+  // sends on.
   virtual IoResult write(const GOutputVector* vectors, size_t count) = 0;
   // Sends output the transport still holds. kOk when none is left, else kWouldBlock or kError.
   virtual IoResult flush() { return IoResult::ok(0); }
   // Ends the sending direction after everything taken so far (TCP half-close, TLS close_notify).
+  // Does not block: what cannot go out at once is sent by later flush() and on_tick() calls.
   virtual void shutdown_write() = 0;
 
   // After kWouldBlock: the condition of socket() to wait for before calling again. A TLS layer

@@ -71,8 +71,8 @@ ChunkReader::Step ChunkReader::parse_header(std::vector<Message>& out) {
   uint32_t cs = low;
   if (low == 0) cs = 64 + uint32_t{peek(1)};
   if (low == 1) cs = 64 + uint32_t{peek(1)} + 256 * uint32_t{peek(2)};
-  auto it = streams_.find(cs);
-  if (fmt != 0 && it == streams_.end()) {
+  StreamState* st = find(cs);
+  if (fmt != 0 && st == nullptr) {
     return fail("chunk header fmt " + std::to_string(fmt) + " on a chunk stream with no previous " +
                 "header" + cs_text(cs));
   }
@@ -81,15 +81,35 @@ ChunkReader::Step ChunkReader::parse_header(std::vector<Message>& out) {
   // Message header followed by the (possible) extended timestamp.
   uint8_t mh[kMaxHeaderSize] = {};
   for (size_t i = 0; i < mh_size; ++i) mh[i] = peek(basic + i);
-  const bool extended = fmt < 3 ? get_u24be(mh) == kExtendedMarker : it->second.extended;
+  const bool extended = fmt < 3 ? get_u24be(mh) == kExtendedMarker : st->extended;
   size_t header_size = basic + mh_size;
   if (extended) {
     if (avail < header_size + 4) return Step::kNeedMore;
     for (size_t i = 0; i < 4; ++i) mh[mh_size + i] = peek(header_size + i);
     // fmt 3: the repeated extended timestamp is only recognised by its value (see header).
-    if (fmt < 3 || get_u32be(mh + mh_size) == it->second.extended_value) header_size += 4;
+    if (fmt < 3 || get_u32be(mh + mh_size) == st->extended_value) header_size += 4;
   }
   return apply_header(fmt, cs, mh, header_size, out);
+}
+
+ChunkReader::StreamState* ChunkReader::find(uint32_t cs) {
+  if (cs < kDirectStreams) return direct_used_[cs] ? &direct_[cs] : nullptr;
+  auto it = streams_.find(cs);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
+ChunkReader::StreamState* ChunkReader::create(uint32_t cs) {
+  if (streams_in_use_ >= limits_.max_chunk_streams) {
+    fail("more than " + std::to_string(limits_.max_chunk_streams) + " chunk streams in use" +
+         cs_text(cs));
+    return nullptr;
+  }
+  ++streams_in_use_;
+  if (cs < kDirectStreams) {
+    direct_used_[cs] = true;
+    return &direct_[cs];
+  }
+  return &streams_.emplace(cs, StreamState{}).first->second;
 }
 
 ChunkReader::Step ChunkReader::apply_header(uint8_t fmt, uint32_t cs, const uint8_t* mh,
@@ -101,16 +121,10 @@ ChunkReader::Step ChunkReader::apply_header(uint8_t fmt, uint32_t cs, const uint
                   std::to_string(limits_.max_message_size) + " bytes" + cs_text(cs));
     }
   }
-  auto it = streams_.find(cs);
-  if (it == streams_.end()) {
-    if (streams_.size() >= limits_.max_chunk_streams) {
-      return fail("more than " + std::to_string(limits_.max_chunk_streams) +
-                  " chunk streams in use" + cs_text(cs));
-    }
-    it = streams_.emplace(cs, StreamState{}).first;
-  }
+  StreamState* found = find(cs);
+  if (found == nullptr && (found = create(cs)) == nullptr) return Step::kError;
   consume(header_size);
-  StreamState& st = it->second;
+  StreamState& st = *found;
   if (fmt == 3) {
     if (st.in_progress) {  // continuation chunk of the partial message
       current_ = &st;
@@ -216,8 +230,7 @@ ChunkReader::Step ChunkReader::apply_control(const Message& m) {
   } else if (m.type == static_cast<uint8_t>(MessageType::kAbort)) {
     const auto target = control::parse_u32(m.payload);
     if (!target) return fail("Abort payload shorter than 4 bytes" + cs_text(m.chunk_stream));
-    auto it = streams_.find(*target);
-    if (it != streams_.end()) discard_partial(it->second);
+    if (StreamState* st = find(*target)) discard_partial(*st);
   }
   return Step::kProgress;
 }

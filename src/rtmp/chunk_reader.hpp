@@ -87,9 +87,20 @@ class ChunkReader {
   Step apply_control(const Message& m);
   void discard_partial(StreamState& st);
   Step fail(std::string message);
+  // The chunk stream's state, or null if it has none yet; create() adds it (null and error
+  // when over max_chunk_streams).
+  StreamState* find(uint32_t cs);
+  StreamState* create(uint32_t cs);
+
+  // Chunk streams 2..63 (one-byte basic header: every stream peers actually use) live in a fixed
+  // array, found without hashing for every chunk; the others in a map.
+  static constexpr uint32_t kDirectStreams = 64;
 
   ChunkReaderLimits limits_;
+  std::array<StreamState, kDirectStreams> direct_{};
+  std::array<bool, kDirectStreams> direct_used_{};
   std::unordered_map<uint32_t, StreamState> streams_;
+  size_t streams_in_use_ = 0;
   uint32_t chunk_size_ = kDefaultChunkSize;
   uint64_t bytes_received_ = 0;
   size_t buffered_ = 0;  // bytes held in partial message payloads
@@ -106,7 +117,7 @@ class ChunkReader {
   // Payload part of the current chunk.
   bool in_payload_ = false;
   uint32_t current_cs_ = 0;
-  StreamState* current_ = nullptr;  // element of streams_ (node-based: stable address)
+  StreamState* current_ = nullptr;  // in direct_ or streams_ (node-based): stable address
   uint32_t chunk_left_ = 0;
 };
 

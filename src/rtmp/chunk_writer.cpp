@@ -10,25 +10,64 @@ namespace {
 constexpr uint32_t kExtendedMarker = 0xFFFFFF;
 constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
 
-size_t basic_header_size(uint32_t cs) {
-  if (cs < 64) return 1;
-  if (cs < 320) return 2;
+// Writes the basic header (1, 2 or 3 bytes) at `p`; returns its size.
+size_t put_basic_header(uint8_t* p, uint8_t fmt, uint32_t cs) {
+  const auto top = static_cast<uint8_t>(fmt << 6);
+  if (cs < 64) {
+    p[0] = static_cast<uint8_t>(top | cs);
+    return 1;
+  }
+  if (cs < 320) {
+    p[0] = top;
+    p[1] = static_cast<uint8_t>(cs - 64);
+    return 2;
+  }
+  p[0] = static_cast<uint8_t>(top | 1);
+  p[1] = static_cast<uint8_t>((cs - 64) & 0xFF);
+  p[2] = static_cast<uint8_t>((cs - 64) >> 8);
   return 3;
 }
 
-void put_basic_header(Bytes& out, uint8_t fmt, uint32_t cs) {
-  const auto top = static_cast<uint8_t>(fmt << 6);
-  if (cs < 64) {
-    put_u8(out, static_cast<uint8_t>(top | cs));
-  } else if (cs < 320) {
-    put_u8(out, top);
-    put_u8(out, static_cast<uint8_t>(cs - 64));
-  } else {
-    put_u8(out, static_cast<uint8_t>(top | 1));
-    put_u8(out, static_cast<uint8_t>((cs - 64) & 0xFF));
-    put_u8(out, static_cast<uint8_t>((cs - 64) >> 8));
-  }
+void put24(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 16);
+  p[1] = static_cast<uint8_t>(v >> 8);
+  p[2] = static_cast<uint8_t>(v);
 }
+
+void put32be(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  put24(p + 1, v);
+}
+
+void put32le(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v);
+  p[1] = static_cast<uint8_t>(v >> 8);
+  p[2] = static_cast<uint8_t>(v >> 16);
+  p[3] = static_cast<uint8_t>(v >> 24);
+}
+
+// Everything copied into one contiguous buffer.
+struct BytesSink {
+  Bytes& out;
+  void header(const uint8_t* p, size_t n) { out.insert(out.end(), p, p + n); }
+  void piece(ByteView payload, size_t offset, size_t n) {
+    put_bytes(out, payload.subspan(offset, n));
+  }
+};
+
+// Headers copied into the queue; payload pieces copied, or referenced when `payload` is set.
+struct QueueSink {
+  OutputQueue& out;
+  OutputQueue::Handle payload;
+  bool reference;
+  void header(const uint8_t* p, size_t n) { out.append_copy(ByteView(p, n)); }
+  void piece(ByteView bytes, size_t offset, size_t n) {
+    if (reference && n >= ChunkWriter::kMinReferencedPiece)
+      out.append_ref(payload, offset, n);
+    else
+      out.append_copy(bytes.subspan(offset, n));
+  }
+};
 
 }  // namespace
 
@@ -71,47 +110,98 @@ void ChunkWriter::update(StreamState& st, const Plan& p, uint8_t type, uint32_t 
   st.extended_value = p.extended_value;
 }
 
-void ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
-                        ByteView payload, Bytes& out) {
+ChunkWriter::Headers ChunkWriter::prepare(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
+                                          uint32_t stream_id, size_t length, Plan* p) const {
   if (chunk_stream < kMinChunkStream || chunk_stream > kMaxChunkStream) {
     throw std::invalid_argument("rtmp::ChunkWriter: chunk stream id out of range 2..65599");
   }
-  if (payload.size() > kMaxMessageLength) {
+  if (length > kMaxMessageLength) {
     throw std::invalid_argument("rtmp::ChunkWriter: message longer than 0xFFFFFF bytes");
   }
-  const auto length = static_cast<uint32_t>(payload.size());
+  const auto len = static_cast<uint32_t>(length);
   auto it = streams_.find(chunk_stream);
-  const StreamState* prev = it == streams_.end() ? nullptr : &it->second;
-  const Plan p = plan(prev, type, timestamp, stream_id, length);
+  *p = plan(it == streams_.end() ? nullptr : &it->second, type, timestamp, stream_id, len);
 
-  const size_t basic = basic_header_size(chunk_stream);
-  const size_t ext = p.extended ? 4 : 0;
-  const size_t chunks = length == 0 ? 1 : (size_t{length} + chunk_size_ - 1) / chunk_size_;
-  out.reserve(out.size() + basic + kMessageHeaderSize[p.fmt] + ext + (chunks - 1) * (basic + ext) +
-              length);
-
-  put_basic_header(out, p.fmt, chunk_stream);
-  if (p.fmt < 3) put_u24be(out, p.extended ? kExtendedMarker : p.field);
-  if (p.fmt < 2) {
-    put_u24be(out, length);
-    put_u8(out, type);
+  Headers h;
+  uint8_t* f = h.first.bytes;
+  size_t n = put_basic_header(f, p->fmt, chunk_stream);
+  if (p->fmt < 3) put24(f + n, p->extended ? kExtendedMarker : p->field);
+  if (p->fmt < 2) {
+    put24(f + n + 3, len);
+    f[n + 6] = type;
   }
-  if (p.fmt == 0) put_u32le(out, stream_id);
-  if (p.extended) put_u32be(out, p.extended_value);
-
-  size_t offset = 0;
-  for (size_t i = 0; i < chunks; ++i) {
-    if (i > 0) {
-      put_basic_header(out, 3, chunk_stream);
-      if (p.extended) put_u32be(out, p.extended_value);
-    }
-    const size_t n = std::min<size_t>(chunk_size_, length - offset);
-    put_bytes(out, payload.subspan(offset, n));
-    offset += n;
+  if (p->fmt == 0) put32le(f + n + 7, stream_id);
+  n += kMessageHeaderSize[p->fmt];
+  if (p->extended) {
+    put32be(f + n, p->extended_value);
+    n += 4;
   }
+  h.first.size = static_cast<uint8_t>(n);
 
+  uint8_t* c = h.continuation.bytes;
+  n = put_basic_header(c, 3, chunk_stream);
+  if (p->extended) {
+    put32be(c + n, p->extended_value);
+    n += 4;
+  }
+  h.continuation.size = static_cast<uint8_t>(n);
+  h.chunks = len == 0 ? 1 : (size_t{len} + chunk_size_ - 1) / chunk_size_;
+  return h;
+}
+
+void ChunkWriter::commit(uint32_t chunk_stream, const Plan& p, uint8_t type, uint32_t timestamp,
+                         uint32_t stream_id, uint32_t length) {
   update(streams_[chunk_stream], p, type, timestamp, stream_id, length);
   ++messages_written_;
+}
+
+template <class Sink>
+void ChunkWriter::emit(const Headers& h, ByteView payload, Sink& sink) const {
+  sink.header(h.first.bytes, h.first.size);
+  size_t offset = 0;
+  for (size_t i = 0; i < h.chunks; ++i) {
+    if (i > 0) sink.header(h.continuation.bytes, h.continuation.size);
+    const size_t n = std::min<size_t>(chunk_size_, payload.size() - offset);
+    sink.piece(payload, offset, n);
+    offset += n;
+  }
+}
+
+void ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+                        ByteView payload, Bytes& out) {
+  Plan p;
+  const Headers h = prepare(chunk_stream, type, timestamp, stream_id, payload.size(), &p);
+  out.reserve(out.size() + h.first.size + (h.chunks - 1) * h.continuation.size + payload.size());
+  BytesSink sink{out};
+  emit(h, payload, sink);
+  commit(chunk_stream, p, type, timestamp, stream_id, static_cast<uint32_t>(payload.size()));
+}
+
+void ChunkWriter::write(const Message& m, OutputQueue& out) {
+  Plan p;
+  const Headers h = prepare(m.chunk_stream, m.type, m.timestamp, m.stream_id, m.payload.size(), &p);
+  QueueSink sink{out, 0, false};
+  emit(h, m.payload, sink);
+  commit(m.chunk_stream, p, m.type, m.timestamp, m.stream_id,
+         static_cast<uint32_t>(m.payload.size()));
+}
+
+void ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+                        Bytes&& payload, OutputQueue& out) {
+  Plan p;
+  const Headers h = prepare(chunk_stream, type, timestamp, stream_id, payload.size(), &p);
+  const auto length = static_cast<uint32_t>(payload.size());
+  // Only worth keeping when at least one piece is referenced (every piece but the last is full).
+  const bool reference = std::min<size_t>(chunk_size_, length) >= kMinReferencedPiece;
+  QueueSink sink{out, 0, reference};
+  if (reference) {
+    const ByteView view(payload);  // the heap buffer stays put when the vector is moved
+    sink.payload = out.adopt(std::move(payload));
+    emit(h, view, sink);
+  } else {
+    emit(h, payload, sink);
+  }
+  commit(chunk_stream, p, type, timestamp, stream_id, length);
 }
 
 void ChunkWriter::set_chunk_size(uint32_t size, Bytes& out) {
@@ -123,6 +213,12 @@ void ChunkWriter::set_chunk_size(uint32_t size, Bytes& out) {
   write(csid::kProtocolControl, static_cast<uint8_t>(MessageType::kSetChunkSize), 0, 0, payload,
         out);
   chunk_size_ = size;
+}
+
+void ChunkWriter::set_chunk_size(uint32_t size, OutputQueue& out) {
+  Bytes bytes;
+  set_chunk_size(size, bytes);
+  out.append_copy(bytes);
 }
 
 void ChunkWriter::reset() {

@@ -20,6 +20,7 @@
 
 #include "rtmp/bytes.hpp"
 #include "rtmp/message.hpp"
+#include "rtmp/output_queue.hpp"
 
 namespace rtmp {
 
@@ -39,10 +40,19 @@ class ChunkWriter {
   void write(const Message& m, Bytes& out) {
     write(m.chunk_stream, m.type, m.timestamp, m.stream_id, m.payload, out);
   }
+  // The same chunks appended to an output queue, the payload copied.
+  void write(const Message& m, OutputQueue& out);
+  // The same, taking the payload: chunk payload pieces of at least kMinReferencedPiece bytes
+  // are queued as references into it (never copied); shorter ones are copied with the headers.
+  // On an exception `payload` and `out` are unchanged.
+  void write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+             Bytes&& payload, OutputQueue& out);
+  static constexpr size_t kMinReferencedPiece = 512;
   // Appends a Set Chunk Size message (chunk stream 2, message stream 0, timestamp 0, written with
   // the current size) and then uses `size` (1..0x7FFFFFFF, else std::invalid_argument) for later
   // messages.
   void set_chunk_size(uint32_t size, Bytes& out);
+  void set_chunk_size(uint32_t size, OutputQueue& out);
   uint32_t chunk_size() const { return chunk_size_; }
   // New connection: forgets every chunk stream's compression state, returns to the default chunk
   // size and zeroes messages_written(). Keeps nothing.
@@ -67,10 +77,30 @@ class ChunkWriter {
     uint32_t extended_value = 0;
   };
 
+  // The longest chunk header: 3-byte basic header, 11-byte message header, extended timestamp.
+  struct Header {
+    uint8_t bytes[18];
+    uint8_t size = 0;
+  };
+  // One message's chunk headers: the first and the one every continuation chunk repeats.
+  struct Headers {
+    Header first;
+    Header continuation;
+    size_t chunks = 1;
+  };
+
   static Plan plan(const StreamState* prev, uint8_t type, uint32_t timestamp, uint32_t stream_id,
                    uint32_t length);
   static void update(StreamState& st, const Plan& p, uint8_t type, uint32_t timestamp,
                      uint32_t stream_id, uint32_t length);
+  // Validates the arguments (throws) and computes the headers without changing any state.
+  Headers prepare(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+                  size_t length, Plan* p) const;
+  // Records the message as written.
+  void commit(uint32_t chunk_stream, const Plan& p, uint8_t type, uint32_t timestamp,
+              uint32_t stream_id, uint32_t length);
+  template <class Sink>
+  void emit(const Headers& h, ByteView payload, Sink& sink) const;
 
   std::unordered_map<uint32_t, StreamState> streams_;
   uint32_t chunk_size_ = kDefaultChunkSize;

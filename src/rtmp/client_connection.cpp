@@ -1,5 +1,6 @@
 #include "rtmp/client_connection.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "rtmp/aggregate.hpp"
@@ -50,20 +51,16 @@ ClientConnection::~ClientConnection() = default;
 
 void ClientConnection::start() {
   if (phase_ != ClientPhase::kIdle) return;
-  handshake_.start(out_);
+  handshake_out_.clear();
+  handshake_.start(handshake_out_);
+  out_.append_copy(handshake_out_);
   set_phase(ClientPhase::kHandshaking);
 }
 
 void ClientConnection::consume_output(size_t n) {
-  out_pos_ += n;
+  n = std::min(n, out_.size());
+  out_.consume(n);
   counters_.bytes_out += n;
-  if (out_pos_ >= out_.size()) {
-    out_.clear();
-    out_pos_ = 0;
-  } else if (out_pos_ > 65536 && out_pos_ * 2 > out_.size()) {
-    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_pos_));
-    out_pos_ = 0;
-  }
 }
 
 void ClientConnection::set_phase(ClientPhase phase) {
@@ -108,7 +105,9 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
   counters_.bytes_in += data.size();
   if (phase_ == ClientPhase::kHandshaking) {
     size_t used = 0;
-    auto st = handshake_.feed(data, &used, out_, now_ms);
+    handshake_out_.clear();
+    auto st = handshake_.feed(data, &used, handshake_out_, now_ms);
+    out_.append_copy(handshake_out_);
     if (st == ClientHandshake::Status::kError) {
       fail(ClientErrorKind::kHandshake, "RTMP handshake failed: " + handshake_.error());
       return;
@@ -152,9 +151,9 @@ void ClientConnection::on_handshake_done() {
   if (config_.mode == ClientMode::kPlay) send(control::window_ack_size(config_.window_ack_size));
 
   commands::ConnectParams p;
-  p.app = config_.app;
+  p.app = config_.app + config_.auth_query;
   p.flash_ver = config_.flash_ver;
-  p.tc_url = config_.tc_url;
+  p.tc_url = config_.tc_url.empty() ? std::string() : config_.tc_url + config_.auth_query;
   p.swf_url = config_.swf_url;
   p.page_url = config_.page_url;
   p.extra_args = config_.connect_args;
@@ -162,12 +161,48 @@ void ClientConnection::on_handshake_done() {
   send(commands::connect(p, transactions_.begin("connect")));
 
   // Pipelined with connect: the server answers them in order once connect has succeeded, which
-  // saves a round trip. A rejected connect is reported before any of these replies.
+  // saves a round trip. A rejected connect is reported before any of these replies. With a
+  // SecureToken key they wait for connect's _result (the token response goes first).
+  if (config_.secure_token.empty()) send_stream_requests();
+}
+
+void ClientConnection::send_stream_requests() {
   if (config_.mode == ClientMode::kPublish) {
     send(commands::release_stream(config_.stream, transactions_.begin("releaseStream")));
     send(commands::fc_publish(config_.stream, transactions_.begin("FCPublish")));
   }
   send(commands::create_stream(transactions_.begin("createStream")));
+}
+
+namespace {
+
+// librtmp looks for the first "secureToken" string anywhere in connect's _result.
+const amf0::Value* find_secure_token(const amf0::Value& v, int depth) {
+  if (!v.is_object() || depth > 4) return nullptr;
+  for (const auto& [key, value] : v.properties()) {
+    if (key == "secureToken" && value.is_string()) return &value;
+    if (const amf0::Value* inner = find_secure_token(value, depth + 1)) return inner;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// SecureToken: decrypt the server's token with the shared key and send it back. True to go on.
+bool ClientConnection::answer_secure_token(const commands::Command& c) {
+  const amf0::Value* token = find_secure_token(c.command_object, 0);
+  for (size_t i = 0; !token && i < c.arguments.size(); i++)
+    token = find_secure_token(c.arguments[i], 0);
+  if (token == nullptr) return true;  // the server did not ask
+  auto answer = auth::decode_secure_token(config_.secure_token, token->string());
+  if (!answer) {
+    fail(ClientErrorKind::kAuthFailed,
+         "malformed SecureToken challenge (not whole 32-bit words of hex)");
+    return false;
+  }
+  send(commands::call("secureTokenResponse", 0, amf0::Value::Null(),
+                      {amf0::Value::String(std::move(*answer))}));
+  return true;
 }
 
 void ClientConnection::on_message(Message&& m) {
@@ -333,7 +368,9 @@ void ClientConnection::on_command(const Message& m) {
 
 void ClientConnection::on_result(const commands::Command& c, const std::string& request) {
   if (request == "connect") {
-    if (phase_ == ClientPhase::kConnectingApp) set_phase(ClientPhase::kCreatingStream);
+    if (phase_ != ClientPhase::kConnectingApp) return;
+    set_phase(ClientPhase::kCreatingStream);
+    if (!config_.secure_token.empty() && answer_secure_token(c)) send_stream_requests();
   } else if (request == "createStream") {
     double id = c.arguments.empty() || !c.arguments[0].is_number() ? -1 : c.arguments[0].number();
     // A message stream id is an unsigned 32-bit integer; anything else (NaN, fractions, out of
@@ -351,6 +388,16 @@ void ClientConnection::on_result(const commands::Command& c, const std::string& 
 void ClientConnection::on_error_reply(const commands::Command& c, const std::string& request) {
   auto info = commands::status_info(c).value_or(commands::StatusInfo{"error", "", "", ""});
   if (request == "connect") {
+    auth::Rejection rejection = auth::parse_rejection(info.description);
+    if (rejection.kind != auth::Rejection::Kind::kNotAuth) {
+      std::string method = rejection.kind == auth::Rejection::Kind::kUnsupported
+                               ? rejection.authmod
+                               : auth::method_name(rejection.method);
+      auth_rejection_ = std::move(rejection);
+      fail(ClientErrorKind::kAuthRequired,
+           "server requires authentication (authmod=" + method + ")", info.code);
+      return;
+    }
     auto kind = info.code == "NetConnection.Connect.InvalidApp" ? ClientErrorKind::kInvalidApp
                                                                 : ClientErrorKind::kConnectRejected;
     std::string text = "server rejected connect to application '" + config_.app + "'";
@@ -450,10 +497,14 @@ void ClientConnection::on_play_status(const commands::StatusInfo& s) {
 }
 
 bool ClientConnection::send_media(const Message& message) {
+  return send_media(Message(message));
+}
+
+bool ClientConnection::send_media(Message&& message) {
   if (phase_ != ClientPhase::kStreaming || config_.mode != ClientMode::kPublish) return false;
   if (message.payload.size() > ChunkWriter::kMaxMessageLength) return false;  // FLV can't carry it
-  writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_, message.payload,
-                out_);
+  writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_,
+                std::move(message.payload), out_);
   counters_.messages_out++;
   counters_.media_messages_out++;
   return true;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "rtmp/auth.hpp"
 #include "rtmp/bytes.hpp"
 #include "rtmp/chunk_reader.hpp"
 #include "rtmp/chunk_writer.hpp"
@@ -45,6 +46,11 @@ struct ClientConfig {
   double play_start = -2000;
   HandshakeMode handshake = HandshakeMode::kAuto;
   ChunkReaderLimits limits;
+  // Authentication: a query ("?authmod=...") appended to app and tcUrl in connect, and the
+  // SecureToken key. With a key, releaseStream/FCPublish/createStream wait for connect's
+  // _result so that secureTokenResponse goes first (as librtmp sends it).
+  std::string auth_query;
+  std::string secure_token;
 };
 
 // Protocol phases of the connection; the session adds the I/O phases around them.
@@ -74,6 +80,8 @@ enum class ClientErrorKind {
   kStreamNotFound,  // NetStream.Play.StreamNotFound
   kPlayFailed,      // any other error status for the play
   kServerClosed,    // the server closed the NetConnection (close command, Connect.Closed)
+  kAuthRequired,    // connect rejected with an authentication challenge: see auth_rejection()
+  kAuthFailed,      // the SecureToken challenge could not be decoded
 };
 
 struct ClientError {
@@ -122,13 +130,20 @@ class ClientConnection {
   // Feeds bytes received from the server. now_ms is a monotonic clock used for the handshake.
   void receive(ByteView data, uint32_t now_ms);
   // Bytes waiting to be sent; the caller sends a prefix and then calls consume_output(n).
-  ByteView output() const { return ByteView(out_).subspan(out_pos_); }
+  // output_slices() gives them without copying, as up to `max` views for one gathering write
+  // (valid until the next non-const call); output() as one contiguous view, joining the slices
+  // into one buffer first if needed.
+  size_t output_slices(ByteView* out, size_t max) const { return out_.slices(out, max); }
+  ByteView output() { return out_.linear(); }
+  size_t pending_output() const { return out_.size(); }
   void consume_output(size_t n);
-  bool has_output() const { return out_pos_ < out_.size(); }
+  bool has_output() const { return !out_.empty(); }
 
   // Publishing: queues one media or data message on the publish stream. Only in kStreaming.
   // The message's stream id is replaced by the publish stream's id.
   bool send_media(const Message& message);
+  // The same, taking the payload: large chunk payload pieces are sent from its memory.
+  bool send_media(Message&& message);
   // Playing: asks the server to seek to `ms` (recorded streams) or to pause/resume at `ms`.
   bool seek(double ms);
   bool pause(bool paused, double ms);
@@ -139,6 +154,8 @@ class ClientConnection {
   bool next_event(ClientEvent* event);
   ClientPhase phase() const { return phase_; }
   const ClientError& error() const { return error_; }
+  // After a kAuthRequired error: what the server's rejection asked for.
+  const auth::Rejection& auth_rejection() const { return auth_rejection_; }
   const ClientCounters& counters() const { return counters_; }
   uint32_t stream_id() const { return stream_id_; }
 
@@ -159,6 +176,8 @@ class ClientConnection {
   void on_publish_status(const commands::StatusInfo& s);
   void on_play_status(const commands::StatusInfo& s);
   void start_stream();
+  void send_stream_requests();
+  bool answer_secure_token(const commands::Command& c);
   void emit(ClientEvent::Kind kind, commands::StatusInfo status = {}, Message message = {});
   void acknowledge_if_due();
 
@@ -170,11 +189,12 @@ class ClientConnection {
   commands::Transactions transactions_;
   ClientPhase phase_ = ClientPhase::kIdle;
   ClientError error_;
+  auth::Rejection auth_rejection_;
   ClientCounters counters_;
   std::deque<ClientEvent> events_;
   std::vector<Message> incoming_;
-  Bytes out_;
-  size_t out_pos_ = 0;
+  OutputQueue out_;
+  Bytes handshake_out_;  // the handshake writes here, then it goes to out_
   uint32_t stream_id_ = 0;
   uint32_t last_window_sent_ = 0;
   bool stream_created_ = false;

@@ -1022,6 +1022,7 @@ GST_START_TEST(test_stop_while_publishing) {
   GstStructure* stats = nullptr;
   g_object_get(p.sink(), "stats", &stats, nullptr);
   fail_unless_equals_string(gst_structure_get_string(stats, "state"), "publishing");
+  fail_unless_equals_string(gst_structure_get_string(stats, "transport"), "tcp");
   gst_structure_free(stats);
   p.stop_promptly();
   fail_unless(server.wait_finished(1, 5000), "the sink did not close the connection");

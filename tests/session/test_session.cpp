@@ -718,3 +718,69 @@ TEST(SessionPublish, BurstWithServerAcknowledgementsCompletesAndFinishes) {
   }
   release = true;
 }
+
+// Media pushed faster than real time is drained by the session's burst timer instead of one
+// wake-up per message (Session::pace_drains()): every message must still arrive, in order and
+// intact, without finish() (which wakes the loop) being what sends them; and a message pushed
+// after the burst, into an idle session, must go out on its own.
+TEST(SessionPublish, FastSmallMessagesArriveInOrderWithoutAWakeUpEach) {
+  constexpr int kMessages = 3000;
+  std::mutex mutex;
+  std::vector<rtmp::Message> got;
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.accept_until_publishing()) return;
+    while (auto m = c.read_message(5000)) {
+      if (m->type != 9) continue;
+      std::lock_guard lock(mutex);
+      got.push_back(std::move(*m));
+    }
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  auto received = [&] {
+    std::lock_guard lock(mutex);
+    return got.size();
+  };
+  auto wait_for_count = [&](size_t n) {
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (received() < n && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return received() >= n;
+  };
+  for (uint32_t chunk : {128u, 4096u}) {
+    {
+      std::lock_guard lock(mutex);
+      got.clear();
+    }
+    SessionConfig cfg = config_for(server.port(), 5000);
+    cfg.chunk_size = chunk;
+    Running r(cfg);
+    ASSERT_TRUE(r.session.wait_streaming());
+    for (int i = 0; i < kMessages; i++) {
+      rtmp::Message m = media(1 + static_cast<size_t>(i * 7) % 9000);
+      m.payload[0] = static_cast<uint8_t>(i);
+      m.payload.back() = static_cast<uint8_t>(i >> 8);
+      m.timestamp = static_cast<uint32_t>(i);
+      ASSERT_TRUE(r.session.push_media(std::move(m))) << i;
+    }
+    ASSERT_TRUE(wait_for_count(kMessages)) << "chunk " << chunk << ": " << received();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the burst is over
+    ASSERT_TRUE(r.session.push_media(media(10)));
+    ASSERT_TRUE(wait_for_count(kMessages + 1)) << "a message into an idle session was not sent";
+    {
+      std::lock_guard lock(mutex);
+      for (int i = 0; i < kMessages; i++) {
+        const auto& p = got[static_cast<size_t>(i)].payload;
+        ASSERT_EQ(p.size(), 1 + static_cast<size_t>(i * 7) % 9000) << i;
+        EXPECT_EQ(p.back(), static_cast<uint8_t>(i >> 8)) << i;
+        if (p.size() > 1) {
+          EXPECT_EQ(p[0], static_cast<uint8_t>(i)) << i;
+        }
+        EXPECT_EQ(got[static_cast<size_t>(i)].timestamp, static_cast<uint32_t>(i));
+      }
+    }
+    EXPECT_TRUE(r.session.finish());
+    r.join();
+  }
+  release = true;
+}

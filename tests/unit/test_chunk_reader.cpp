@@ -340,6 +340,31 @@ TEST(ChunkReaderRoundTrip, SimpleInterleaving) {
   EXPECT_TRUE(SameMessages({mb, ma}, r.messages));
 }
 
+// Chunk streams below 64 are kept in a fixed array, the others in a map: interleaved partial
+// messages on both kinds (1-, 2- and 3-byte basic headers) reassemble independently.
+TEST(ChunkReaderRoundTrip, InterleavingAcrossChunkStreamKinds) {
+  ChunkWriter w;
+  const std::vector<Message> sent = {
+      msg(63, 8, 10, 1, filled(300, 1)), msg(64, 9, 20, 1, filled(200, 2)),
+      msg(2, 18, 30, 0, filled(150, 3)), msg(65599, 9, 40, 1, filled(140, 4))};
+  std::vector<std::vector<Bytes>> chunks;
+  for (const Message& m : sent) {
+    Bytes one;
+    w.write(m, one);
+    chunks.push_back(split_chunks(one, m.payload.size(), 128));
+  }
+  // Round robin over the streams, one chunk each.
+  Bytes wire;
+  for (size_t i = 0; i < 3; ++i)
+    for (const auto& c : chunks)
+      if (i < c.size()) rtmp::put_bytes(wire, c[i]);
+  const Result r = feed_all_ways(wire);
+  EXPECT_EQ(r.status, Status::kOk) << r.error;
+  ASSERT_EQ(r.messages.size(), 4u);
+  // Completion order: the 2-chunk messages (64, 2, 65599) in round 2, the 3-chunk one (63) last.
+  EXPECT_TRUE(SameMessages({sent[1], sent[2], sent[3], sent[0]}, r.messages));
+}
+
 // ---- hand-built streams --------------------------------------------------------------------
 
 TEST(ChunkReader, Fmt3NewMessageAppliesDelta) {
@@ -570,6 +595,16 @@ TEST(ChunkReaderHostile, TooManyChunkStreams) {
   for (uint32_t cs = 3; cs < 1003; ++cs) writer.write(cs, 20, 0, 0, {}, wire);
   const Result r = expect_error(wire, "more than 64 chunk streams");
   EXPECT_EQ(r.messages.size(), 64u);
+}
+
+TEST(ChunkReaderHostile, ChunkStreamLimitCountsBothKinds) {
+  ChunkWriter writer;
+  Bytes wire;
+  for (uint32_t cs : {3u, 4u, 100u, 5u, 65599u, 6u}) writer.write(cs, 20, 0, 0, {}, wire);
+  ChunkReaderLimits limits;
+  limits.max_chunk_streams = 5;
+  const Result r = expect_error(wire, "more than 5 chunk streams", limits);
+  EXPECT_EQ(r.messages.size(), 5u);
 }
 
 TEST(ChunkReaderHostile, BufferedBytesOverTheCap) {

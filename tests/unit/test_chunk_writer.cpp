@@ -278,4 +278,83 @@ TEST(ChunkWriter, RejectsOversizedPayload) {
   EXPECT_THROW(w.write(3, 9, 0, 1, big, out), std::invalid_argument);
 }
 
+Bytes queued(const rtmp::OutputQueue& q) {
+  std::vector<rtmp::ByteView> v(1 << 16);
+  v.resize(q.slices(v.data(), v.size()));
+  Bytes out;
+  for (auto s : v) out.insert(out.end(), s.begin(), s.end());
+  return out;
+}
+
+// A sequence of messages (compression of every fmt, extended timestamps, several chunk sizes)
+// gives the same bytes written to one buffer, copied into a queue, and moved into a queue.
+TEST(ChunkWriter, QueueOutputMatchesContiguousOutput) {
+  const uint32_t timestamps[] = {0, 40, 80, 120, 100, 0xFFFFFF, 0x1000010, 0x2000000, 5};
+  for (uint32_t chunk : {1u, 128u, 511u, 512u, 4096u, 70000u}) {
+    ChunkWriter contiguous, copying, moving;
+    Bytes want;
+    rtmp::OutputQueue copied, moved;
+    contiguous.set_chunk_size(chunk, want);
+    copying.set_chunk_size(chunk, copied);
+    moving.set_chunk_size(chunk, moved);
+    size_t i = 0;
+    for (uint32_t ts : timestamps) {
+      for (size_t size : {0u, 1u, 300u, 4096u, 10000u, 10000u}) {
+        rtmp::Message m;
+        m.chunk_stream = i % 3 == 0 ? 4 : 6;
+        m.type = size == 300 ? 8 : 9;
+        m.timestamp = ts + static_cast<uint32_t>(size);
+        m.stream_id = 1;
+        m.payload = filled(size, static_cast<uint8_t>(i++));
+        contiguous.write(m, want);
+        copying.write(m, copied);
+        moving.write(m.chunk_stream, m.type, m.timestamp, m.stream_id, std::move(m.payload), moved);
+      }
+    }
+    EXPECT_EQ(queued(copied), want) << "chunk size " << chunk;
+    EXPECT_EQ(queued(moved), want) << "chunk size " << chunk;
+    EXPECT_EQ(moving.messages_written(), contiguous.messages_written());
+  }
+}
+
+TEST(ChunkWriter, MovedPayloadIsReferencedNotCopied) {
+  ChunkWriter w;
+  rtmp::OutputQueue q;
+  w.set_chunk_size(4096, q);
+  q.consume(q.size());
+  Bytes payload = filled(10000);
+  const uint8_t* memory = payload.data();
+  w.write(6, 9, 0, 1, std::move(payload), q);
+  std::vector<rtmp::ByteView> v(16);
+  v.resize(q.slices(v.data(), v.size()));
+  // header, 4096 referenced, fmt 3 header, 4096 referenced, fmt 3 header, 1808 referenced
+  ASSERT_EQ(v.size(), 6u);
+  EXPECT_EQ(v[0].size(), 12u);
+  EXPECT_EQ(v[1].data(), memory);
+  EXPECT_EQ(v[2].size(), 1u);
+  EXPECT_EQ(v[3].data(), memory + 4096);
+  EXPECT_EQ(v[5].data(), memory + 8192);
+  EXPECT_EQ(v[5].size(), 1808u);
+}
+
+TEST(ChunkWriter, SmallChunksAreCopiedIntoOneSlice) {
+  ChunkWriter w;  // chunk size 128: pieces below kMinReferencedPiece
+  rtmp::OutputQueue q;
+  w.write(6, 9, 0, 1, filled(1000), q);
+  rtmp::ByteView v[4];
+  EXPECT_EQ(q.slices(v, 4), 1u);
+  EXPECT_EQ(q.size(), 12u + 1000u + 7u);
+}
+
+TEST(ChunkWriter, RejectedMovedPayloadIsKept) {
+  ChunkWriter w;
+  rtmp::OutputQueue q;
+  Bytes big(0x1000000, 1);
+  EXPECT_THROW(w.write(3, 9, 0, 1, std::move(big), q), std::invalid_argument);
+  EXPECT_EQ(big.size(), 0x1000000u);
+  EXPECT_THROW(w.write(1, 9, 0, 1, Bytes(10), q), std::invalid_argument);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(w.messages_written(), 0u);
+}
+
 }  // namespace
