@@ -34,7 +34,8 @@ std::string RtmptTransport::establishing_what() const {
 }
 
 std::string RtmptTransport::describe() const {
-  return inner_->describe() + " + rtmpt";
+  const std::string inner = inner_->describe();
+  return inner == "tcp" ? "rtmpt" : inner + " + rtmpt";
 }
 
 bool RtmptTransport::has_buffered_input() const {

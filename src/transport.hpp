@@ -68,7 +68,8 @@ class Transport {
   virtual GSocket* socket() const = 0;
   // Called on the session's periodic tick (e.g. RTMPT polling); may do I/O.
   virtual void on_tick(int64_t now_us) { (void)now_us; }
-  // Short description for logs and stats: "tcp", "socks5 + tls (TLSv1.3)".
+  // Short description for logs and stats, layers above TCP bottom first ("tcp" alone):
+  // "tcp", "socks5", "tls (TLSv1.3)", "socks5 + tls (TLSv1.3)", "tls (TLSv1.2) + rtmpt".
   virtual std::string describe() const = 0;
 };
 

@@ -150,7 +150,7 @@ class TunnelTest : public ::testing::Test {
 
 TEST_F(TunnelTest, SendsCoalescesPollsAndCloses) {
   open();
-  EXPECT_EQ(transport_->describe(), "tcp + rtmpt");
+  EXPECT_EQ(transport_->describe(), "rtmpt");
   ASSERT_EQ(write("hello").bytes, 5u);
   Request r = read_request(server_);
   EXPECT_EQ(r.path, "/send/ab1/0");
