@@ -229,6 +229,13 @@ void RtmptTransport::shutdown_write() {
   if (r.status == IoStatus::kError) set_error(r.kind, std::move(r.message));
 }
 
+int64_t RtmptTransport::next_wakeup_us() const {
+  if (!established_ || has_error() || eof_ || codec_.outstanding() || codec_.closed() ||
+      !pending_.empty() || close_requested_)
+    return 0;
+  return next_poll_us_ > 0 ? next_poll_us_ : 0;
+}
+
 void RtmptTransport::on_tick(int64_t now_us) {
   inner_->on_tick(now_us);
   if (!established_ || has_error() || eof_) return;

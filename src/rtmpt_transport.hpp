@@ -7,11 +7,11 @@
 // request is outstanding, coalescing what was written meanwhile (at most kMaxSendBytes a request).
 // When nothing is to be sent the layer polls with POST /idle/<id>/<seq>: at once after a response
 // that carried RTMP bytes, else after the delay rtmp::RtmptPollPolicy gives (the server's hint,
-// and back-off while responses stay empty). Delayed polls go out from on_tick(), so their timing
-// has the session tick's granularity (100 ms). read() gives the RTMP bytes of the response
-// bodies. shutdown_write() sends POST /close/<id>/<seq> after the bytes still pending; read()
-// reports kClosed once it is answered. A request unanswered for the session's timeout fails the
-// connection (reported by the next read(); has_buffered_input() makes the session call it).
+// and back-off while responses stay empty). Delayed polls go out from on_tick(), which the
+// session calls at next_wakeup_us() (and on its 100 ms tick). read() gives the RTMP bytes of the
+// response bodies. shutdown_write() sends POST /close/<id>/<seq> after the bytes still pending;
+// read() reports kClosed once it is answered. A request unanswered for the session's timeout fails
+// the connection (reported by the next read(); has_buffered_input() makes the session call it).
 #pragma once
 
 #include <memory>
@@ -41,6 +41,8 @@ class RtmptTransport : public Transport {
   bool has_buffered_input() const override;
   GSocket* socket() const override { return inner_->socket(); }
   void on_tick(int64_t now_us) override;
+  // The next idle poll, when one is due and nothing else is under way.
+  int64_t next_wakeup_us() const override;
   std::string describe() const override;
 
   // For tests and logs.

@@ -261,6 +261,7 @@ void Session::run() {
   // two syscalls per wake-up (per media message when publishing).
   g_source_set_can_recurse(wake_source_, TRUE);
   g_source_attach(wake_source_, context_);
+  create_transport_wakeup();
   tick_source_ = g_timeout_source_new(100);
   g_source_set_callback(tick_source_, &Session::on_tick_cb, this, nullptr);
   g_source_attach(tick_source_, context_);
@@ -288,7 +289,8 @@ void Session::teardown() {
   }
   retired_connectors_.clear();
   burst_.store(false);
-  for (GSource** s : {&wake_source_, &tick_source_, &reconnect_timer_, &burst_timer_}) {
+  for (GSource** s :
+       {&wake_source_, &tick_source_, &reconnect_timer_, &burst_timer_, &transport_wakeup_}) {
     if (*s) {
       g_source_destroy(*s);
       g_source_unref(*s);
@@ -318,7 +320,9 @@ gboolean Session::on_wake_cb(gint fd, GIOCondition, gpointer data) {
   uint64_t count;
   ssize_t r = read(fd, &count, sizeof count);
   (void)r;
-  static_cast<Session*>(data)->on_wake();
+  auto* self = static_cast<Session*>(data);
+  self->on_wake();
+  self->schedule_transport_wakeup();
   return G_SOURCE_CONTINUE;
 }
 
@@ -342,100 +346,10 @@ void Session::on_wake() {
   drain_queue();
 }
 
-void Session::on_connected(GSocket* socket) {
-  transport_ = make_transport(config_, socket);
-  established_ = false;
-  // Proxy negotiation and TLS handshake count as connecting, with their own deadline.
-  if (config_.timeout_ms > 0)
-    phase_deadline_us_ = g_get_monotonic_time() + int64_t{config_.timeout_ms} * 1000;
-  continue_establish();
-}
-
-void Session::continue_establish() {
-  if (!transport_ || established_) return;
-  IoResult r = transport_->establish();
-  switch (r.status) {
-    case IoStatus::kOk:
-      watch_establish(false);
-      established_ = true;
-      phase_deadline_us_ = 0;
-      {
-        std::lock_guard lock(mutex_);
-        stats_.transport = transport_->describe();
-      }
-      start_client();
-      return;
-    case IoStatus::kWouldBlock:
-      watch_establish(true);
-      return;
-    case IoStatus::kClosed:
-      watch_establish(false);
-      fail(ErrorKind::kConnectFailed,
-           "connection closed during " + transport_->establishing_what());
-      return;
-    case IoStatus::kError:
-      watch_establish(false);
-      fail(r.kind, std::move(r.message));
-      return;
-  }
-}
-
-void Session::watch_establish(bool on) {
-  if (establish_source_) {
-    g_source_destroy(establish_source_);
-    g_source_unref(establish_source_);
-    establish_source_ = nullptr;
-  }
-  if (!on) return;
-  establish_source_ =
-      g_socket_create_source(transport_->socket(), transport_->wait_condition(), nullptr);
-  g_source_set_callback(establish_source_, G_SOURCE_FUNC(&Session::on_establish_cb), this, nullptr);
-  g_source_attach(establish_source_, context_);
-}
-
-gboolean Session::on_establish_cb(GSocket*, GIOCondition, gpointer data) {
-  auto* self = static_cast<Session*>(data);
-  // continue_establish() replaces this source; keep it alive until the callback returns.
-  GSource* source = self->establish_source_ ? g_source_ref(self->establish_source_) : nullptr;
-  self->continue_establish();
-  if (source) g_source_unref(source);
-  return G_SOURCE_CONTINUE;
-}
-
-void Session::start_client() {
-  read_source_ = g_socket_create_source(transport_->socket(), G_IO_IN, nullptr);
-  g_source_set_callback(read_source_, G_SOURCE_FUNC(&Session::on_readable_cb), this, nullptr);
-  g_source_set_can_recurse(read_source_, TRUE);  // see wake_source_
-  g_source_attach(read_source_, context_);
-
-  rtmp::ClientConfig cc;
-  cc.mode = config_.role == Role::kPublish ? rtmp::ClientMode::kPublish : rtmp::ClientMode::kPlay;
-  cc.app = config_.application;
-  cc.stream = config_.stream;
-  cc.tc_url = config_.tc_url;
-  if (!config_.flash_version.empty()) cc.flash_ver = config_.flash_version;
-  cc.swf_url = config_.swf_url;
-  cc.page_url = config_.page_url;
-  cc.connect_args = config_.connect_args;
-  cc.handshake = config_.handshake;
-  cc.chunk_size = config_.chunk_size;
-  cc.play_buffer_ms = config_.play_buffer_ms;
-  cc.auth_query = auth_query_;  // answers the previous connection's authentication challenge
-  cc.secure_token = config_.secure_token;
-  cc.play_start = config_.play_start;
-  std::vector<uint8_t> random(1528);
-  for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
-  client_ = std::make_unique<rtmp::ClientConnection>(std::move(cc), random, now_ms());
-  client_->start();
-  process_events();
-  flush_output();
-  // Bytes a layer already holds (sent right after a proxy's reply or the TLS handshake) do not
-  // make the socket readable again.
-  if (client_ && transport_ && transport_->has_buffered_input()) read_socket();
-}
-
 gboolean Session::on_readable_cb(GSocket*, GIOCondition, gpointer data) {
-  static_cast<Session*>(data)->read_socket();
+  auto* self = static_cast<Session*>(data);
+  self->read_socket();
+  self->schedule_transport_wakeup();
   return G_SOURCE_CONTINUE;
 }
 
@@ -446,11 +360,14 @@ gboolean Session::on_writable_cb(GSocket*, GIOCondition, gpointer data) {
   self->flush_output();
   if (source) g_source_unref(source);
   self->drain_queue();
+  self->schedule_transport_wakeup();
   return G_SOURCE_CONTINUE;
 }
 
 gboolean Session::on_tick_cb(gpointer data) {
-  static_cast<Session*>(data)->tick();
+  auto* self = static_cast<Session*>(data);
+  self->tick();
+  self->schedule_transport_wakeup();
   return G_SOURCE_CONTINUE;
 }
 

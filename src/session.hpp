@@ -97,6 +97,10 @@ class Session {
   static gboolean on_writable_cb(GSocket*, GIOCondition, gpointer self);
   static gboolean on_establish_cb(GSocket*, GIOCondition, gpointer self);
   void watch_establish(bool on);
+  // A timer at the transport's next_wakeup_us() (session_transport.cpp).
+  void create_transport_wakeup();
+  void schedule_transport_wakeup(int64_t not_before_us = 0);
+  static gboolean on_transport_wakeup_cb(gpointer self);
   static gboolean on_tick_cb(gpointer self);
   static gboolean on_burst_timer_cb(gpointer self);
   void wake();
@@ -141,6 +145,7 @@ class Session {
   bool burst_round_ = false;        // drain_queue() called by burst_timer_
   int64_t last_pop_us_ = 0;         // when drain_queue() last took media from the queue
   GSource* establish_source_ = nullptr;
+  GSource* transport_wakeup_ = nullptr;
   std::unique_ptr<Transport> transport_;
   bool established_ = false;  // the transport's set-up (proxy, TLS, tunnel) is done
   std::unique_ptr<TcpConnector> connector_;

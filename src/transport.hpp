@@ -66,8 +66,12 @@ class Transport {
   virtual bool has_buffered_input() const { return false; }
   // The connected socket at the bottom of the stack, for the session's watches.
   virtual GSocket* socket() const = 0;
-  // Called on the session's periodic tick (e.g. RTMPT polling); may do I/O.
+  // Called on the session's periodic tick (100 ms), and at next_wakeup_us(); may do I/O.
   virtual void on_tick(int64_t now_us) { (void)now_us; }
+  // When on_tick() should run next (g_get_monotonic_time() clock) if that is sooner than the
+  // tick, e.g. an RTMPT poll; 0 = no need. Asked after every I/O event. Only the outermost
+  // layer is asked.
+  virtual int64_t next_wakeup_us() const { return 0; }
   // Short description for logs and stats, layers above TCP bottom first ("tcp" alone):
   // "tcp", "socks5", "tls (TLSv1.3)", "socks5 + tls (TLSv1.3)", "tls (TLSv1.2) + rtmpt".
   virtual std::string describe() const = 0;
