@@ -131,9 +131,9 @@ void install_security_properties(GObjectClass* klass, GParamFlags flags) {
 
 }  // namespace
 
-void install_location_properties(GObjectClass* klass) {
-  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                        GST_PARAM_MUTABLE_READY);
+namespace {
+
+void install_address_properties(GObjectClass* klass, GParamFlags flags) {
   g_object_class_install_property(
       klass, PROP_LOCATION,
       g_param_spec_string("location", "Location",
@@ -160,6 +160,9 @@ void install_location_properties(GObjectClass* klass) {
       klass, PROP_STREAM,
       g_param_spec_string("stream", "Stream", "RTMP stream name, with any ?query", "myStream",
                           flags));
+}
+
+void install_connection_properties(GObjectClass* klass, GParamFlags flags) {
   g_object_class_install_property(
       klass, PROP_TIMEOUT,
       g_param_spec_uint("timeout", "Timeout",
@@ -202,21 +205,69 @@ void install_location_properties(GObjectClass* klass) {
       g_param_spec_enum("handshake", "Handshake",
                         "RTMP handshake: auto (digest, plain fallback), plain or digest",
                         handshake_mode_get_type(), 0, flags));
-  install_security_properties(klass, flags);
 }
-
-namespace {
 
 std::string str_or_empty(const GValue* v) {
   const char* s = g_value_get_string(v);
   return s ? s : "";
 }
 
+// The string properties that map straight to a field. `null_when_empty`: read back as NULL
+// when unset (optional settings) rather than "" (parts of the address).
+struct StringField {
+  guint id;
+  std::string Location::*field;
+  bool null_when_empty;
+};
+
+constexpr StringField kStringFields[] = {
+    {PROP_HOST, &Location::host, false},
+    {PROP_APPLICATION, &Location::application, false},
+    {PROP_STREAM, &Location::stream, false},
+    {PROP_FLASH_VERSION, &Location::flash_version, true},
+    {PROP_USERNAME, &Location::username, true},
+    {PROP_PASSWORD, &Location::password, true},          // write-only
+    {PROP_SECURE_TOKEN, &Location::secure_token, true},  // write-only
+    {PROP_TLS_CA_FILE, &Location::tls_ca_file, true},
+    {PROP_PROXY, &Location::proxy, true},
+};
+
+const StringField* string_field(guint id) {
+  for (const auto& f : kStringFields)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+void set_extra_connect_args(GObject* obj, Location& loc, const GValue* value) {
+  const std::string text = str_or_empty(value);
+  std::string err;
+  if (auto args = rtmp::parse_conn_options(text, &err)) {
+    loc.extra_connect_args = text;
+    loc.extra_conn_values = std::move(*args);
+  } else {
+    GST_WARNING_OBJECT(obj, "Invalid extra-connect-args (kept the previous value): %s",
+                       err.c_str());
+  }
+}
+
 }  // namespace
+
+void install_location_properties(GObjectClass* klass) {
+  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                        GST_PARAM_MUTABLE_READY);
+  install_address_properties(klass, flags);
+  install_connection_properties(klass, flags);
+  install_security_properties(klass, flags);
+}
 
 bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* value) {
   if (id >= PROP_LOCATION_LAST) return false;
   GST_OBJECT_LOCK(obj);
+  if (const StringField* f = string_field(id)) {
+    loc.*(f->field) = str_or_empty(value);
+    GST_OBJECT_UNLOCK(obj);
+    return true;
+  }
   switch (id) {
     case PROP_LOCATION: {
       GError* error = nullptr;
@@ -226,23 +277,11 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
       }
       break;
     }
-    case PROP_HOST:
-      loc.host = str_or_empty(value);
-      break;
     case PROP_PORT:
       loc.port = g_value_get_int(value);
       break;
-    case PROP_APPLICATION:
-      loc.application = str_or_empty(value);
-      break;
-    case PROP_STREAM:
-      loc.stream = str_or_empty(value);
-      break;
     case PROP_TIMEOUT:
       loc.timeout = g_value_get_uint(value);
-      break;
-    case PROP_FLASH_VERSION:
-      loc.flash_version = str_or_empty(value);
       break;
     case PROP_RECONNECT_ATTEMPTS:
       loc.reconnect_attempts = g_value_get_int(value);
@@ -256,39 +295,15 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
     case PROP_HANDSHAKE:
       loc.handshake = g_value_get_enum(value);
       break;
-    case PROP_USERNAME:
-      loc.username = str_or_empty(value);
-      break;
-    case PROP_PASSWORD:
-      loc.password = str_or_empty(value);
-      break;
     case PROP_AUTHMOD:
       loc.authmod = g_value_get_enum(value);
-      break;
-    case PROP_SECURE_TOKEN:
-      loc.secure_token = str_or_empty(value);
       break;
     case PROP_TLS_VALIDATION_FLAGS:
       loc.tls_validation_flags = g_value_get_flags(value);
       break;
-    case PROP_TLS_CA_FILE:
-      loc.tls_ca_file = str_or_empty(value);
+    case PROP_EXTRA_CONNECT_ARGS:
+      set_extra_connect_args(obj, loc, value);
       break;
-    case PROP_PROXY:
-      loc.proxy = str_or_empty(value);
-      break;
-    case PROP_EXTRA_CONNECT_ARGS: {
-      const std::string text = str_or_empty(value);
-      std::string err;
-      if (auto args = rtmp::parse_conn_options(text, &err)) {
-        loc.extra_connect_args = text;
-        loc.extra_conn_values = std::move(*args);
-      } else {
-        GST_WARNING_OBJECT(obj, "Invalid extra-connect-args (kept the previous value): %s",
-                           err.c_str());
-      }
-      break;
-    }
     default:
       break;
   }
@@ -299,27 +314,21 @@ bool set_location_property(GObject* obj, Location& loc, guint id, const GValue* 
 bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* value) {
   if (id >= PROP_LOCATION_LAST) return false;
   GST_OBJECT_LOCK(obj);
+  if (const StringField* f = string_field(id)) {
+    const std::string& v = loc.*(f->field);
+    g_value_set_string(value, v.empty() && f->null_when_empty ? nullptr : v.c_str());
+    GST_OBJECT_UNLOCK(obj);
+    return true;
+  }
   switch (id) {
     case PROP_LOCATION:
       g_value_set_string(value, loc.to_uri(false).c_str());
       break;
-    case PROP_HOST:
-      g_value_set_string(value, loc.host.c_str());
-      break;
     case PROP_PORT:
       g_value_set_int(value, loc.port);
       break;
-    case PROP_APPLICATION:
-      g_value_set_string(value, loc.application.c_str());
-      break;
-    case PROP_STREAM:
-      g_value_set_string(value, loc.stream.c_str());
-      break;
     case PROP_TIMEOUT:
       g_value_set_uint(value, loc.timeout);
-      break;
-    case PROP_FLASH_VERSION:
-      g_value_set_string(value, loc.flash_version.empty() ? nullptr : loc.flash_version.c_str());
       break;
     case PROP_RECONNECT_ATTEMPTS:
       g_value_set_int(value, loc.reconnect_attempts);
@@ -333,20 +342,11 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
     case PROP_HANDSHAKE:
       g_value_set_enum(value, loc.handshake);
       break;
-    case PROP_USERNAME:
-      g_value_set_string(value, loc.username.empty() ? nullptr : loc.username.c_str());
-      break;
     case PROP_AUTHMOD:
       g_value_set_enum(value, loc.authmod);
       break;
     case PROP_TLS_VALIDATION_FLAGS:
       g_value_set_flags(value, loc.tls_validation_flags);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_value_set_string(value, loc.tls_ca_file.empty() ? nullptr : loc.tls_ca_file.c_str());
-      break;
-    case PROP_PROXY:
-      g_value_set_string(value, loc.proxy.empty() ? nullptr : loc.proxy.c_str());
       break;
     case PROP_EXTRA_CONNECT_ARGS:
       g_value_set_string(value,
