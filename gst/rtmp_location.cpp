@@ -213,11 +213,12 @@ std::string str_or_empty(const GValue* v) {
 }
 
 // The string properties that map straight to a field. `null_when_empty`: read back as NULL
-// when unset (optional settings) rather than "" (parts of the address).
+// when unset (optional settings) rather than "" (parts of the address). Secrets never read back.
 struct StringField {
   guint id;
   std::string Location::*field;
   bool null_when_empty;
+  bool secret = false;
 };
 
 constexpr StringField kStringFields[] = {
@@ -226,8 +227,8 @@ constexpr StringField kStringFields[] = {
     {PROP_STREAM, &Location::stream, false},
     {PROP_FLASH_VERSION, &Location::flash_version, true},
     {PROP_USERNAME, &Location::username, true},
-    {PROP_PASSWORD, &Location::password, true},          // write-only
-    {PROP_SECURE_TOKEN, &Location::secure_token, true},  // write-only
+    {PROP_PASSWORD, &Location::password, true, true},
+    {PROP_SECURE_TOKEN, &Location::secure_token, true, true},
     {PROP_TLS_CA_FILE, &Location::tls_ca_file, true},
     {PROP_PROXY, &Location::proxy, true},
 };
@@ -316,7 +317,8 @@ bool get_location_property(GObject* obj, const Location& loc, guint id, GValue* 
   GST_OBJECT_LOCK(obj);
   if (const StringField* f = string_field(id)) {
     const std::string& v = loc.*(f->field);
-    g_value_set_string(value, v.empty() && f->null_when_empty ? nullptr : v.c_str());
+    bool unset = v.empty() && f->null_when_empty;
+    g_value_set_string(value, unset || f->secret ? nullptr : v.c_str());
     GST_OBJECT_UNLOCK(obj);
     return true;
   }
