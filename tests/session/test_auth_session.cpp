@@ -16,59 +16,21 @@
 #include "rtmp/base64.hpp"
 #include "rtmp/md5.hpp"
 #include "session.hpp"
+#include "session_test_support.hpp"
 
 using namespace rtmpsession;
 using fakertmp::FakeConnection;
 using fakertmp::FakeRtmpServer;
 using rtmp::amf0::Value;
-using Clock = std::chrono::steady_clock;
+using sessiontest::Clock;
+using sessiontest::kPrompt;
+using sessiontest::Recorder;
+using sessiontest::Running;
 
 namespace {
 
 constexpr char kUser[] = "alice";
 constexpr char kPassword[] = "Pw-9f3Zq-unique-41";  // searched for in every message
-
-class Recorder : public SessionListener {
- public:
-  void on_state(const StateChange& c) override {
-    std::lock_guard lock(mutex_);
-    states_.push_back(c.state);
-    texts_.push_back(c.reason);
-    cond_.notify_all();
-  }
-  void on_error(const SessionError& e) override {
-    std::lock_guard lock(mutex_);
-    error_ = e;
-    texts_.push_back(e.message);
-    texts_.push_back(e.server_code);
-    cond_.notify_all();
-  }
-  bool wait_state(State s, int timeout_ms = 10000) {
-    std::unique_lock lock(mutex_);
-    return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-      return std::find(states_.begin(), states_.end(), s) != states_.end();
-    });
-  }
-  SessionError error() {
-    std::lock_guard lock(mutex_);
-    return error_;
-  }
-  std::vector<State> states() {
-    std::lock_guard lock(mutex_);
-    return states_;
-  }
-  std::vector<std::string> texts() {
-    std::lock_guard lock(mutex_);
-    return texts_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cond_;
-  std::vector<State> states_;
-  std::vector<std::string> texts_;
-  SessionError error_;
-};
 
 SessionConfig auth_config(uint16_t port, std::string authmod = "", std::string password = kPassword,
                           std::string app = "app") {
@@ -84,20 +46,6 @@ SessionConfig auth_config(uint16_t port, std::string authmod = "", std::string p
   c.authmod = std::move(authmod);
   return c;
 }
-
-struct Running {
-  Recorder recorder;
-  Session session;
-  std::thread thread;
-  explicit Running(SessionConfig c) : session(std::move(c), &recorder) {
-    thread = std::thread([this] { session.run(); });
-  }
-  ~Running() {
-    session.cancel();
-    if (thread.joinable()) thread.join();
-  }
-  void join() { thread.join(); }
-};
 
 std::map<std::string, std::string> query_of(const std::string& app) {
   std::map<std::string, std::string> q;

@@ -18,14 +18,16 @@
 
 #include "rtmpt_transport.hpp"
 #include "session.hpp"
+#include "session_test_support.hpp"
 #include "tcp_transport.hpp"
 
 using namespace rtmpsession;
-using Clock = std::chrono::steady_clock;
+using sessiontest::Clock;
+using sessiontest::kPrompt;
+using sessiontest::Recorder;
+using sessiontest::Running;
 
 namespace {
-
-constexpr auto kPrompt = std::chrono::milliseconds(100);
 
 // ---- The server side of a socket pair: reads requests, writes responses (blocking) ---------
 
@@ -322,23 +324,6 @@ TEST_F(TunnelTest, WritesAreBoundedWhileARequestIsOutstanding) {
 }
 
 // ---- The session opening a tunnel --------------------------------------------------------
-
-class Recorder : public SessionListener {
- public:
-  void on_state(const StateChange&) override {}
-  void on_error(const SessionError& e) override {
-    std::lock_guard lock(mutex_);
-    error_ = e;
-  }
-  SessionError error() {
-    std::lock_guard lock(mutex_);
-    return error_;
-  }
-
- private:
-  std::mutex mutex_;
-  SessionError error_;
-};
 
 // Accepts one connection, reads the first request, answers it with `response` (nothing when
 // empty) and keeps the connection open until destroyed.

@@ -17,47 +17,17 @@
 #include "fake_server.hpp"
 #include "rtmp/control.hpp"
 #include "session.hpp"
+#include "session_test_support.hpp"
 
 using namespace rtmpsession;
 using fakertmp::FakeConnection;
 using fakertmp::FakeRtmpServer;
-using Clock = std::chrono::steady_clock;
+using sessiontest::Clock;
+using sessiontest::kPrompt;
+using sessiontest::Recorder;
+using sessiontest::Running;
 
 namespace {
-
-constexpr auto kPrompt = std::chrono::milliseconds(100);
-
-class Recorder : public SessionListener {
- public:
-  void on_state(const StateChange& c) override {
-    if (getenv("TRACE_STATES"))
-      fprintf(stderr, "state %s attempt %u %s\n", state_name(c.state), c.attempt, c.reason.c_str());
-    std::lock_guard lock(mutex_);
-    states_.push_back(c.state);
-    cond_.notify_all();
-  }
-  void on_error(const SessionError& e) override {
-    std::lock_guard lock(mutex_);
-    error_ = e;
-    cond_.notify_all();
-  }
-  bool wait_state(State s, int timeout_ms = 5000) {
-    std::unique_lock lock(mutex_);
-    return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-      return std::find(states_.begin(), states_.end(), s) != states_.end();
-    });
-  }
-  SessionError error() {
-    std::lock_guard lock(mutex_);
-    return error_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cond_;
-  std::vector<State> states_;
-  SessionError error_;
-};
 
 SessionConfig config_for(uint16_t port, uint32_t timeout_ms = 5000,
                          std::string host = "127.0.0.1") {
@@ -72,26 +42,6 @@ SessionConfig config_for(uint16_t port, uint32_t timeout_ms = 5000,
 }
 
 // Runs a session on its own thread, like the element's GstTask.
-struct Running {
-  Recorder recorder;
-  Session session;
-  std::thread thread;
-  explicit Running(SessionConfig c) : session(std::move(c), &recorder) {
-    thread = std::thread([this] { session.run(); });
-  }
-  ~Running() {
-    session.cancel();
-    if (thread.joinable()) thread.join();
-  }
-  // Cancels and returns how long run() took to return.
-  Clock::duration cancel_and_join() {
-    auto start = Clock::now();
-    session.cancel();
-    thread.join();
-    return Clock::now() - start;
-  }
-  void join() { thread.join(); }
-};
 
 uint16_t refused_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

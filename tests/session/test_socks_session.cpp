@@ -20,75 +20,21 @@
 
 #include "fake_server.hpp"
 #include "session.hpp"
+#include "session_test_support.hpp"
 #include "socks_transport.hpp"
 
 using namespace rtmpsession;
 using fakertmp::FakeConnection;
 using fakertmp::FakeRtmpServer;
 using Bytes = std::vector<uint8_t>;
-using Clock = std::chrono::steady_clock;
+using sessiontest::Clock;
+using sessiontest::kPrompt;
+using sessiontest::Recorder;
+using sessiontest::Running;
 
 namespace {
 
-constexpr auto kPrompt = std::chrono::milliseconds(100);
 constexpr char kPassword[] = "Proxy-pw-7Qx-unique";  // searched for in every message
-
-class Recorder : public SessionListener {
- public:
-  void on_state(const StateChange& c) override {
-    std::lock_guard lock(mutex_);
-    states_.push_back(c.state);
-    texts_.push_back(c.reason);
-    cond_.notify_all();
-  }
-  void on_error(const SessionError& e) override {
-    std::lock_guard lock(mutex_);
-    error_ = e;
-    texts_.push_back(e.message);
-    cond_.notify_all();
-  }
-  bool wait_state(State s, int timeout_ms = 10000) {
-    std::unique_lock lock(mutex_);
-    return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-      return std::find(states_.begin(), states_.end(), s) != states_.end();
-    });
-  }
-  SessionError error() {
-    std::lock_guard lock(mutex_);
-    return error_;
-  }
-  std::vector<std::string> texts() {
-    std::lock_guard lock(mutex_);
-    return texts_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cond_;
-  std::vector<State> states_;
-  std::vector<std::string> texts_;
-  SessionError error_;
-};
-
-struct Running {
-  Recorder recorder;
-  Session session;
-  std::thread thread;
-  explicit Running(SessionConfig c) : session(std::move(c), &recorder) {
-    thread = std::thread([this] { session.run(); });
-  }
-  ~Running() {
-    session.cancel();
-    if (thread.joinable()) thread.join();
-  }
-  Clock::duration cancel_and_join() {
-    auto start = Clock::now();
-    session.cancel();
-    thread.join();
-    return Clock::now() - start;
-  }
-  void join() { thread.join(); }
-};
 
 SessionConfig config_via(const std::string& proxy, uint32_t timeout_ms = 5000,
                          std::string host = "rtmp.invalid") {

@@ -24,15 +24,18 @@
 
 #include "fake_server.hpp"
 #include "session.hpp"
+#include "session_test_support.hpp"
 #include "tcp_transport.hpp"
 #include "tls_transport.hpp"
 
 using namespace rtmpsession;
-using Clock = std::chrono::steady_clock;
+using sessiontest::Clock;
+using sessiontest::kPrompt;
+using sessiontest::Recorder;
+using sessiontest::Running;
 
 namespace {
 
-constexpr auto kPrompt = std::chrono::milliseconds(100);
 constexpr uint32_t kAllButIdentity =
     G_TLS_CERTIFICATE_VALIDATE_ALL & ~G_TLS_CERTIFICATE_BAD_IDENTITY;
 constexpr uint32_t kAllButUnknownCa =
@@ -273,60 +276,6 @@ class TlsTestServer {
 };
 
 // ---- The session on its own thread ------------------------------------------------------------
-
-class Recorder : public SessionListener {
- public:
-  void on_state(const StateChange& c) override {
-    std::lock_guard lock(mutex_);
-    states_.push_back(c.state);
-    cond_.notify_all();
-  }
-  void on_error(const SessionError& e) override {
-    std::lock_guard lock(mutex_);
-    error_ = e;
-    cond_.notify_all();
-  }
-  bool wait_state(State s, int timeout_ms = 5000) {
-    std::unique_lock lock(mutex_);
-    return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-      return std::find(states_.begin(), states_.end(), s) != states_.end();
-    });
-  }
-  SessionError error() {
-    std::lock_guard lock(mutex_);
-    return error_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cond_;
-  std::vector<State> states_;
-  SessionError error_;
-};
-
-struct Running {
-  Recorder recorder;
-  Session session;
-  std::thread thread;
-  explicit Running(SessionConfig c) : session(std::move(c), &recorder) {
-    thread = std::thread([this] { session.run(); });
-  }
-  ~Running() {
-    session.cancel();
-    if (thread.joinable()) thread.join();
-  }
-  Clock::duration cancel_and_join() {
-    auto start = Clock::now();
-    session.cancel();
-    thread.join();
-    return Clock::now() - start;
-  }
-  // Waits for run() to return on its own (the session failed or closed).
-  SessionError join_error() {
-    thread.join();
-    return recorder.error();
-  }
-};
 
 SessionConfig rtmps_config(uint16_t port, std::string host = "127.0.0.1",
                            uint32_t flags = G_TLS_CERTIFICATE_VALIDATE_ALL, bool with_ca = true) {

@@ -1,0 +1,96 @@
+// What the session tests share: a listener that records states, errors and every text the
+// session produced, and a session running on its own thread like the element's GstTask.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "session.hpp"
+
+namespace sessiontest {
+
+using Clock = std::chrono::steady_clock;
+// How soon cancel() must make run() return, from any phase.
+constexpr auto kPrompt = std::chrono::milliseconds(100);
+
+class Recorder : public rtmpsession::SessionListener {
+ public:
+  void on_state(const rtmpsession::StateChange& c) override {
+    if (getenv("TRACE_STATES"))
+      fprintf(stderr, "state %s attempt %u %s\n", rtmpsession::state_name(c.state), c.attempt,
+              c.reason.c_str());
+    std::lock_guard lock(mutex_);
+    states_.push_back(c.state);
+    texts_.push_back(c.reason);
+    cond_.notify_all();
+  }
+  void on_error(const rtmpsession::SessionError& e) override {
+    std::lock_guard lock(mutex_);
+    error_ = e;
+    texts_.push_back(e.message);
+    texts_.push_back(e.server_code);
+    cond_.notify_all();
+  }
+  bool wait_state(rtmpsession::State s, int timeout_ms = 10000) {
+    std::unique_lock lock(mutex_);
+    return cond_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+      return std::find(states_.begin(), states_.end(), s) != states_.end();
+    });
+  }
+  rtmpsession::SessionError error() {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+  std::vector<rtmpsession::State> states() {
+    std::lock_guard lock(mutex_);
+    return states_;
+  }
+  // State reasons, error messages and server codes, in order (to search for secrets).
+  std::vector<std::string> texts() {
+    std::lock_guard lock(mutex_);
+    return texts_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  std::vector<rtmpsession::State> states_;
+  std::vector<std::string> texts_;
+  rtmpsession::SessionError error_;
+};
+
+// Runs a session on its own thread; the destructor cancels and joins.
+struct Running {
+  Recorder recorder;
+  rtmpsession::Session session;
+  std::thread thread;
+  explicit Running(rtmpsession::SessionConfig c) : session(std::move(c), &recorder) {
+    thread = std::thread([this] { session.run(); });
+  }
+  ~Running() {
+    session.cancel();
+    if (thread.joinable()) thread.join();
+  }
+  // Cancels and returns how long run() took to return.
+  Clock::duration cancel_and_join() {
+    auto start = Clock::now();
+    session.cancel();
+    thread.join();
+    return Clock::now() - start;
+  }
+  // Waits for run() to return on its own (the session failed or closed).
+  void join() { thread.join(); }
+  rtmpsession::SessionError join_error() {
+    thread.join();
+    return recorder.error();
+  }
+};
+
+}  // namespace sessiontest
