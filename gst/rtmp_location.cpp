@@ -4,6 +4,7 @@
 
 #include "rtmp/url.hpp"
 #include "rtmp/url_options.hpp"
+#include "transport_factory.hpp"
 
 namespace rtmpgst {
 
@@ -409,7 +410,10 @@ bool make_session_config(const Location& loc, rtmpsession::Role role,
   out->tls_ca_file = loc.tls_ca_file;
   out->proxy = loc.proxy;
   if (loc.live) out->play_start = *loc.live ? -1000 : 0;  // librtmp: live only / recorded only
-  return true;
+  // A scheme or proxy setting that cannot work fails here, in start(), like the rest of the
+  // location, not later on the session thread.
+  rtmpsession::ConnectTarget target;
+  return rtmpsession::connect_target(*out, &target, error);
 }
 
 const gchar* const* uri_protocols() {

@@ -180,7 +180,12 @@ def test_socks4_needs_an_address(rtmpsink, tmp_path, fixture_bf2):
         pytest.skip("danted is not installed")
     with S.Danted(workdir=tmp_path / "proxy") as proxy:
         url = f"rtmp://localhost:{H.free_port()}/live/x"
-        out = publish_error(rtmpsink, fixture_bf2, url, proxy.url("socks4"))
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {rtmpsink} location={url} "
+                           f"proxy={proxy.url('socks4')}", timeout=60)
+        out = res.stdout + res.stderr
+        # Refused in start(), as an unusable location, before any connection.
+        assert res.returncode != 0 and not res.timed_out, res.describe()
+        assert f"Invalid RTMP location: {url}" in out, out
         proxy.stop()
         assert proxy.connections() == []
     assert "SOCKS4 needs an IPv4 address for the server, not 'localhost': use socks4a://" in out, out
