@@ -25,6 +25,7 @@ using fakertmp::FakeRtmpServer;
 using sessiontest::Clock;
 using sessiontest::kPrompt;
 using sessiontest::Recorder;
+using sessiontest::refused_port;
 using sessiontest::Running;
 
 namespace {
@@ -39,20 +40,6 @@ SessionConfig config_for(uint16_t port, uint32_t timeout_ms = 5000,
   c.tc_url = "rtmp://127.0.0.1/app";
   c.timeout_ms = timeout_ms;
   return c;
-}
-
-// Runs a session on its own thread, like the element's GstTask.
-
-uint16_t refused_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 // A listener whose accept queue is full and never drained: further connects get no answer

@@ -30,6 +30,7 @@ using Bytes = std::vector<uint8_t>;
 using sessiontest::Clock;
 using sessiontest::kPrompt;
 using sessiontest::Recorder;
+using sessiontest::refused_port;
 using sessiontest::Running;
 
 namespace {
@@ -47,18 +48,6 @@ SessionConfig config_via(const std::string& proxy, uint32_t timeout_ms = 5000,
   c.timeout_ms = timeout_ms;
   c.proxy = proxy;
   return c;
-}
-
-uint16_t refused_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 // ---- A scripted SOCKS peer ------------------------------------------------------------------
