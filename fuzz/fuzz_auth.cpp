@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "hash/md5.hpp"
 #include "rtmp/auth.hpp"
-#include "rtmp/base64.hpp"
-#include "rtmp/md5.hpp"
+#include "util/base64.hpp"
 
 namespace {
 

@@ -20,7 +20,7 @@ static Bytes server_handshake_bytes(ClientConnection& c) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   ClientConfig cfg;
-  cfg.app = "live";
+  cfg.connect.app = "live";
   cfg.stream = "s";
   cfg.mode = (data[0] & 1) ? ClientMode::kPlay : ClientMode::kPublish;
   size_t piece = 1 + (data[1] % 64) * 37;

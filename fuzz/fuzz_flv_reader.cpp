@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "rtmp/flv_reader.hpp"
+#include "flv/flv_reader.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "rtmp/rtmpt_codec.hpp"
+#include "tunnel/rtmpt_codec.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "rtmp/socks_client.hpp"
+#include "proxy/socks_client.hpp"
 
 namespace {
 

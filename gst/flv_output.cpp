@@ -1,7 +1,7 @@
 #include "flv_output.hpp"
 
+#include "flv/flv_reader.hpp"
 #include "rtmp/amf0.hpp"
-#include "rtmp/flv_reader.hpp"
 
 namespace rtmpgst {
 

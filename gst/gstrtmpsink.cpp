@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "rtmp/flv_reader.hpp"
+#include "flv/flv_reader.hpp"
 #include "rtmp_element.hpp"
 #include "rtmp_stats.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "session_types.hpp"
+#include "session/session_types.hpp"
 
 namespace rtmpgst {
 

@@ -9,7 +9,7 @@
 
 #include "rtmp_bus.hpp"
 #include "rtmp_location.hpp"
-#include "session.hpp"
+#include "session/session.hpp"
 
 namespace rtmpgst {
 

@@ -50,10 +50,7 @@ GstResourceError resource_error_code(const rtmpsession::SessionError& e, Role ro
       return streaming(e.state) ? io : open;
     case ErrorKind::kProtocol:
       return GST_RESOURCE_ERROR_FAILED;
-    case ErrorKind::kWriteFailed:
-      return GST_RESOURCE_ERROR_WRITE;
-    case ErrorKind::kReadFailed:
-      return GST_RESOURCE_ERROR_READ;
+    case ErrorKind::kAuthRequired:
     case ErrorKind::kAuthFailed:
       return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     case ErrorKind::kTls:

@@ -4,7 +4,7 @@
 
 #include "rtmp/url.hpp"
 #include "rtmp/url_options.hpp"
-#include "transport_factory.hpp"
+#include "transport/transport_factory.hpp"
 
 namespace rtmpgst {
 

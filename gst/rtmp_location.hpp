@@ -11,7 +11,7 @@
 
 #include "rtmp/amf0.hpp"
 
-#include "session_types.hpp"
+#include "session/session_types.hpp"
 
 namespace rtmpgst {
 

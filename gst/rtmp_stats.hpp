@@ -3,7 +3,7 @@
 
 #include <gst/gst.h>
 
-#include "session_types.hpp"
+#include "session/session_types.hpp"
 
 namespace rtmpgst {
 

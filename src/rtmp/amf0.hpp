@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "rtmp/bytes.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp::amf0 {
 

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "rtmp/base64.hpp"
-#include "rtmp/md5.hpp"
+#include "hash/md5.hpp"
+#include "util/base64.hpp"
 
 namespace rtmp::auth {
 

@@ -27,8 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "rtmp/bytes.hpp"
 #include "rtmp/message.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 

@@ -18,9 +18,9 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "rtmp/bytes.hpp"
 #include "rtmp/message.hpp"
 #include "rtmp/output_queue.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 

@@ -72,7 +72,7 @@ void ClientConnection::set_phase(ClientPhase phase) {
   events_.push_back(std::move(ev));
 }
 
-void ClientConnection::fail(ClientErrorKind kind, std::string message, std::string code) {
+void ClientConnection::fail(ErrorKind kind, std::string message, std::string code) {
   if (phase_ == ClientPhase::kFailed) return;
   error_ = ClientError{kind, std::move(message), std::move(code)};
   set_phase(ClientPhase::kFailed);
@@ -109,12 +109,12 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
     auto st = handshake_.feed(data, &used, handshake_out_, now_ms);
     out_.append_copy(handshake_out_);
     if (st == ClientHandshake::Status::kError) {
-      fail(ClientErrorKind::kHandshake, "RTMP handshake failed: " + handshake_.error());
+      fail(ErrorKind::kHandshake, "RTMP handshake failed: " + handshake_.error());
       return;
     }
     if (st == ClientHandshake::Status::kDone && config_.handshake == HandshakeMode::kDigest &&
         !handshake_.server_digest_valid()) {
-      fail(ClientErrorKind::kHandshake,
+      fail(ErrorKind::kHandshake,
            "RTMP handshake failed: the server's answer carries no valid digest (handshake=digest)");
       return;
     }
@@ -132,7 +132,7 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
     on_message(std::move(m));
   }
   if (malformed) {
-    fail(ClientErrorKind::kProtocol, "malformed data from server: " + reader_.error());
+    fail(ErrorKind::kProtocol, "malformed data from server: " + reader_.error());
     return;
   }
   acknowledge_if_due();
@@ -150,13 +150,9 @@ void ClientConnection::on_handshake_done() {
   counters_.out_chunk_size = writer_.chunk_size();
   if (config_.mode == ClientMode::kPlay) send(control::window_ack_size(config_.window_ack_size));
 
-  commands::ConnectParams p;
-  p.app = config_.app + config_.auth_query;
-  p.flash_ver = config_.flash_ver;
-  p.tc_url = config_.tc_url.empty() ? std::string() : config_.tc_url + config_.auth_query;
-  p.swf_url = config_.swf_url;
-  p.page_url = config_.page_url;
-  p.extra_args = config_.connect_args;
+  commands::ConnectParams p = config_.connect;
+  p.app += config_.auth_query;
+  if (!p.tc_url.empty()) p.tc_url += config_.auth_query;
   p.publish = config_.mode == ClientMode::kPublish;
   send(commands::connect(p, transactions_.begin("connect")));
 
@@ -172,6 +168,9 @@ void ClientConnection::send_stream_requests() {
     send(commands::fc_publish(config_.stream, transactions_.begin("FCPublish")));
   }
   send(commands::create_stream(transactions_.begin("createStream")));
+  if (config_.mode == ClientMode::kPlay && !config_.subscribe.empty())
+    send(commands::call("FCSubscribe", transactions_.begin("FCSubscribe"), amf0::Value::Null(),
+                        {amf0::Value::String(config_.subscribe)}));
 }
 
 namespace {
@@ -196,8 +195,7 @@ bool ClientConnection::answer_secure_token(const commands::Command& c) {
   if (token == nullptr) return true;  // the server did not ask
   auto answer = auth::decode_secure_token(config_.secure_token, token->string());
   if (!answer) {
-    fail(ClientErrorKind::kAuthFailed,
-         "malformed SecureToken challenge (not whole 32-bit words of hex)");
+    fail(ErrorKind::kAuthFailed, "malformed SecureToken challenge (not whole 32-bit words of hex)");
     return false;
   }
   send(commands::call("secureTokenResponse", 0, amf0::Value::Null(),
@@ -240,7 +238,7 @@ void ClientConnection::on_media(Message&& m) {
     std::string err;
     bool ok = split_aggregate(m, parts, &err);
     for (auto& part : parts) on_media(std::move(part));
-    if (!ok) fail(ClientErrorKind::kProtocol, "malformed aggregate message: " + err);
+    if (!ok) fail(ErrorKind::kProtocol, "malformed aggregate message: " + err);
     return;
   }
   if (m.type == uint8_t(MessageType::kDataAmf0)) {
@@ -291,7 +289,7 @@ bool ClientConnection::pause(bool paused, double ms) {
 void ClientConnection::on_control(const Message& m) {
   auto value = control::parse_u32(m.payload);
   if (!value) {
-    fail(ClientErrorKind::kProtocol, "truncated protocol control message");
+    fail(ErrorKind::kProtocol, "truncated protocol control message");
     return;
   }
   switch (static_cast<MessageType>(m.type)) {
@@ -318,7 +316,7 @@ void ClientConnection::on_control(const Message& m) {
 void ClientConnection::on_user_control(const Message& m) {
   auto uc = control::parse_user_control(m.payload);
   if (!uc) {
-    fail(ClientErrorKind::kProtocol, "truncated user control message");
+    fail(ErrorKind::kProtocol, "truncated user control message");
     return;
   }
   using Ev = control::UserControlEvent;
@@ -344,7 +342,7 @@ void ClientConnection::on_command(const Message& m) {
   std::string err;
   auto c = commands::parse_command(m.payload, &err);
   if (!c) {
-    fail(ClientErrorKind::kProtocol, "malformed command from server: " + err);
+    fail(ErrorKind::kProtocol, "malformed command from server: " + err);
     return;
   }
   if (c->name == "_result" || c->name == "_error") {
@@ -357,7 +355,7 @@ void ClientConnection::on_command(const Message& m) {
   } else if (c->name == "onStatus") {
     on_status(*c);
   } else if (c->name == "close") {
-    fail(ClientErrorKind::kServerClosed, "server closed the connection");
+    fail(ErrorKind::kDisconnected, "server closed the connection");
   } else if (config_.mode == ClientMode::kPlay && phase_ == ClientPhase::kStreaming &&
              (c->name == "deleteStream" || c->name == "FCUnpublish" || c->name == "closeStream")) {
     // A server relaying a publisher's stop commands (FFmpeg's listen mode) ends the stream so.
@@ -376,7 +374,7 @@ void ClientConnection::on_result(const commands::Command& c, const std::string& 
     // A message stream id is an unsigned 32-bit integer; anything else (NaN, fractions, out of
     // range) is refused rather than converted.
     if (!(id >= 0 && id <= 4294967295.0) || id != static_cast<double>(static_cast<uint32_t>(id))) {
-      fail(ClientErrorKind::kCreateStreamFailed, "createStream reply carries no valid stream id");
+      fail(ErrorKind::kCreateStreamFailed, "createStream reply carries no valid stream id");
       return;
     }
     stream_id_ = static_cast<uint32_t>(id);
@@ -394,20 +392,20 @@ void ClientConnection::on_error_reply(const commands::Command& c, const std::str
                                ? rejection.authmod
                                : auth::method_name(rejection.method);
       auth_rejection_ = std::move(rejection);
-      fail(ClientErrorKind::kAuthRequired,
-           "server requires authentication (authmod=" + method + ")", info.code);
+      fail(ErrorKind::kAuthRequired, "server requires authentication (authmod=" + method + ")",
+           info.code);
       return;
     }
-    auto kind = info.code == "NetConnection.Connect.InvalidApp" ? ClientErrorKind::kInvalidApp
-                                                                : ClientErrorKind::kConnectRejected;
-    std::string text = "server rejected connect to application '" + config_.app + "'";
+    auto kind = info.code == "NetConnection.Connect.InvalidApp" ? ErrorKind::kInvalidApp
+                                                                : ErrorKind::kConnectRejected;
+    std::string text = "server rejected connect to application '" + config_.connect.app + "'";
     if (!info.code.empty()) text += " (" + describe(info) + ")";
     fail(kind, std::move(text), info.code);
   } else if (request == "createStream") {
-    fail(ClientErrorKind::kCreateStreamFailed,
-         "server refused createStream (" + describe(info) + ")", info.code);
+    fail(ErrorKind::kCreateStreamFailed, "server refused createStream (" + describe(info) + ")",
+         info.code);
   }
-  // _error to releaseStream / FCPublish is common and harmless.
+  // _error to releaseStream / FCPublish / FCSubscribe is common and harmless.
 }
 
 void ClientConnection::start_stream() {
@@ -424,7 +422,7 @@ void ClientConnection::on_status(const commands::Command& c) {
   auto info = commands::status_info(c);
   if (!info) return;
   if (info->code == "NetConnection.Connect.Closed") {
-    fail(ClientErrorKind::kServerClosed, "server closed the connection (" + describe(*info) + ")",
+    fail(ErrorKind::kDisconnected, "server closed the connection (" + describe(*info) + ")",
          info->code);
     return;
   }
@@ -434,8 +432,7 @@ void ClientConnection::on_status(const commands::Command& c) {
                                                  starts_with(info->code, "NetStream.Seek.")))
     on_play_status(*info);
   else if (info->level == "error" && phase_ == ClientPhase::kStartingStream)
-    fail(config_.mode == ClientMode::kPublish ? ClientErrorKind::kPublishFailed
-                                              : ClientErrorKind::kPlayFailed,
+    fail(config_.mode == ClientMode::kPublish ? ErrorKind::kPublishFailed : ErrorKind::kPlayFailed,
          "server refused the stream (" + describe(*info) + ")", info->code);
   else
     emit(ClientEvent::Kind::kStatus, *info);
@@ -456,12 +453,12 @@ void ClientConnection::on_publish_status(const commands::StatusInfo& s) {
   }
   std::string text = "server refused to publish '" + config_.stream + "' (" + describe(s) + ")";
   if (s.code == "NetStream.Publish.BadName")
-    fail(ClientErrorKind::kPublishBadName, std::move(text), s.code);
+    fail(ErrorKind::kPublishBadName, std::move(text), s.code);
   else if (s.code == "NetStream.Publish.Denied" || s.code == "NetStream.Publish.Rejected" ||
            s.code == "NetStream.Publish.Unauthorized")
-    fail(ClientErrorKind::kPublishDenied, std::move(text), s.code);
+    fail(ErrorKind::kPublishDenied, std::move(text), s.code);
   else
-    fail(ClientErrorKind::kPublishFailed, std::move(text), s.code);
+    fail(ErrorKind::kPublishFailed, std::move(text), s.code);
 }
 
 void ClientConnection::on_play_status(const commands::StatusInfo& s) {
@@ -484,12 +481,12 @@ void ClientConnection::on_play_status(const commands::StatusInfo& s) {
     return;
   }
   if (s.code == "NetStream.Play.StreamNotFound") {
-    fail(ClientErrorKind::kStreamNotFound,
+    fail(ErrorKind::kStreamNotFound,
          "stream '" + config_.stream + "' not found (" + describe(s) + ")", s.code);
     return;
   }
   if (s.level == "error") {
-    fail(ClientErrorKind::kPlayFailed,
+    fail(ErrorKind::kPlayFailed,
          "server refused to play '" + config_.stream + "' (" + describe(s) + ")", s.code);
     return;
   }
@@ -515,9 +512,11 @@ void ClientConnection::finish() {
       phase_ == ClientPhase::kIdle)
     return;
   if (stream_created_) {
-    if (config_.mode == ClientMode::kPublish)
-      send(commands::fc_unpublish(config_.stream, transactions_.begin("FCUnpublish")));
-    send(commands::delete_stream(stream_id_));
+    // Playing always deletes its stream; publishing sends what stop_commands asks for.
+    uint32_t stop = config_.mode == ClientMode::kPublish ? config_.stop_commands : 4;
+    if (stop & 1) send(commands::fc_unpublish(config_.stream, transactions_.begin("FCUnpublish")));
+    if (stop & 2) send(commands::close_stream(stream_id_));
+    if (stop & 4) send(commands::delete_stream(stream_id_));
   }
   set_phase(ClientPhase::kClosing);
 }

@@ -10,14 +10,16 @@
 #include <string>
 
 #include "rtmp/auth.hpp"
-#include "rtmp/bytes.hpp"
 #include "rtmp/chunk_reader.hpp"
 #include "rtmp/chunk_writer.hpp"
 #include "rtmp/commands.hpp"
 #include "rtmp/control.hpp"
+#include "rtmp/defaults.hpp"
+#include "rtmp/errors.hpp"
 #include "rtmp/handshake.hpp"
 #include "rtmp/handshake_digest.hpp"
 #include "rtmp/message.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 
@@ -30,20 +32,23 @@ enum class HandshakeMode { kAuto, kPlain, kDigest };
 
 struct ClientConfig {
   ClientMode mode = ClientMode::kPublish;
-  std::string app;
+  // What connect carries: app, tcUrl, flashVer, swfUrl, pageUrl, extra arguments. `publish` is
+  // set from `mode` when connect is sent.
+  commands::ConnectParams connect;
   std::string stream;
-  std::string tc_url;
-  std::string flash_ver = "FMLE/3.0 (compatible; GstRtmpNative)";
-  std::string swf_url;
-  std::string page_url;
-  std::vector<amf0::Value> connect_args;  // appended after connect's command object
   std::string publish_type = "live";
-  uint32_t chunk_size = 4096;  // outgoing chunk size announced after the handshake
-  uint32_t window_ack_size = 2500000;
-  uint32_t play_buffer_ms = 3000;  // Set Buffer Length sent when playing
+  uint32_t chunk_size = defaults::kChunkSize;  // outgoing chunk size announced after the handshake
+  uint32_t window_ack_size = defaults::kWindowAckSize;
+  uint32_t play_buffer_ms = defaults::kPlayBufferMs;  // Set Buffer Length sent when playing
   // play's start argument in ms: -2000 live, else recorded (the default); -1000 live only;
   // 0 recorded only, from the beginning (librtmp's live=1 / live=0).
-  double play_start = -2000;
+  double play_start = defaults::kPlayStart;
+  // Playing: a name to FCSubscribe after createStream (librtmp's subscribe=, or the stream for
+  // live=1); empty = none.
+  std::string subscribe;
+  // Publishing: the stop commands sent at the end (StopCommand flags: 1 FCUnpublish,
+  // 2 closeStream, 4 deleteStream, as rtmp2sink's stop-commands).
+  uint32_t stop_commands = 1 | 4;
   HandshakeMode handshake = HandshakeMode::kAuto;
   ChunkReaderLimits limits;
   // Authentication: a query ("?authmod=...") appended to app and tcUrl in connect, and the
@@ -67,25 +72,8 @@ enum class ClientPhase {
 
 const char* phase_name(ClientPhase phase);
 
-enum class ClientErrorKind {
-  kNone,
-  kHandshake,        // bad version byte or other handshake failure
-  kProtocol,         // malformed chunks, AMF or commands
-  kConnectRejected,  // _error to connect (NetConnection.Connect.Rejected and others)
-  kInvalidApp,       // NetConnection.Connect.InvalidApp
-  kCreateStreamFailed,
-  kPublishBadName,  // NetStream.Publish.BadName (name in use or invalid)
-  kPublishDenied,   // NetStream.Publish.Denied / Rejected / Unauthorized
-  kPublishFailed,   // any other error status for the publish
-  kStreamNotFound,  // NetStream.Play.StreamNotFound
-  kPlayFailed,      // any other error status for the play
-  kServerClosed,    // the server closed the NetConnection (close command, Connect.Closed)
-  kAuthRequired,    // connect rejected with an authentication challenge: see auth_rejection()
-  kAuthFailed,      // the SecureToken challenge could not be decoded
-};
-
 struct ClientError {
-  ClientErrorKind kind = ClientErrorKind::kNone;
+  ErrorKind kind = ErrorKind::kNone;
   std::string message;  // human-readable, includes the server's description when it sent one
   std::string code;     // the server's status code, when there is one
 };
@@ -161,7 +149,7 @@ class ClientConnection {
 
  private:
   void set_phase(ClientPhase phase);
-  void fail(ClientErrorKind kind, std::string message, std::string code = {});
+  void fail(ErrorKind kind, std::string message, std::string code = {});
   void send(const Message& m);
   void on_handshake_done();
   void on_message(Message&& m);

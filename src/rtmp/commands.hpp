@@ -10,13 +10,16 @@
 #include <vector>
 
 #include "rtmp/amf0.hpp"
-#include "rtmp/bytes.hpp"
+#include "rtmp/defaults.hpp"
 #include "rtmp/message.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp::commands {
 
 struct ConnectParams {
-  std::string app, flash_ver, tc_url, swf_url, page_url;  // swfUrl/pageUrl omitted when empty
+  std::string app;
+  std::string flash_ver = defaults::kPublishFlashVersion;
+  std::string tc_url, swf_url, page_url;  // swfUrl/pageUrl omitted when empty
   // true adds type:"nonprivate"; false (play) adds fpad:false, capabilities:15,
   // audioCodecs:3191, videoCodecs:252, videoFunction:1
   bool publish = false;

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "rtmp/bytes.hpp"
 #include "rtmp/message.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp::control {
 

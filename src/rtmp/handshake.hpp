@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "rtmp/bytes.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 

@@ -20,9 +20,9 @@
 #include <optional>
 #include <string>
 
-#include "rtmp/bytes.hpp"
+#include "hash/sha256.hpp"
 #include "rtmp/handshake.hpp"
-#include "rtmp/sha256.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "rtmp/bytes.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 

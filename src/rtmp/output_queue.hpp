@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <deque>
 
-#include "rtmp/bytes.hpp"
+#include "util/bytes.hpp"
 
 namespace rtmp {
 

@@ -3,43 +3,14 @@
 #include <array>
 #include <utility>
 
+#include "util/strings.hpp"
+
 namespace rtmp {
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
+using util::is_space;
+using util::percent_decode;
+using util::trim;
 
 // Encodes everything but RFC 3986 unreserved characters and sub-delims (so ':' and '@' too).
 std::string percent_encode_userinfo(std::string_view s) {
@@ -65,18 +36,20 @@ bool fail(std::string* error, std::string text) {
   return false;
 }
 
-bool parse_scheme(std::string_view* rest, Url& url, std::string* error) {
+bool take_scheme(std::string_view* rest, Url& url, std::string* error) {
   const size_t sep = rest->find("://");
   if (sep == std::string_view::npos) {
     return fail(error, "missing scheme: expected rtmp://, rtmps://, rtmpt:// or rtmpts://");
   }
-  for (char c : rest->substr(0, sep)) url.scheme += to_lower(c);
-  if (url.scheme.empty()) return fail(error, "missing scheme before \"://\"");
-  url.port = default_port(url.scheme);
-  if (url.port == 0) {
-    return fail(error,
-                "unknown scheme \"" + url.scheme + "\": expected rtmp, rtmps, rtmpt or rtmpts");
+  const std::string_view name = rest->substr(0, sep);
+  if (name.empty()) return fail(error, "missing scheme before \"://\"");
+  const std::optional<Scheme> scheme = parse_scheme(name);
+  if (!scheme) {
+    return fail(error, "unknown scheme \"" + util::lower(name) +
+                           "\": expected rtmp, rtmps, rtmpt or rtmpts");
   }
+  url.scheme = *scheme;
+  url.port = default_port(url.scheme);
   rest->remove_prefix(sep + 3);
   return true;
 }
@@ -149,18 +122,43 @@ bool parse_path(std::string_view path, Url& url, std::string* error) {
 
 }  // namespace
 
-uint16_t default_port(std::string_view scheme) {
-  if (scheme == "rtmp") return 1935;
-  if (scheme == "rtmps") return 443;
-  if (scheme == "rtmpt") return 80;
-  if (scheme == "rtmpts") return 443;
-  return 0;
+const char* scheme_name(Scheme s) {
+  switch (s) {
+    case Scheme::kRtmp:
+      return "rtmp";
+    case Scheme::kRtmps:
+      return "rtmps";
+    case Scheme::kRtmpt:
+      return "rtmpt";
+    case Scheme::kRtmpts:
+      return "rtmpts";
+  }
+  return "rtmp";
+}
+
+std::optional<Scheme> parse_scheme(std::string_view name) {
+  for (Scheme s : {Scheme::kRtmp, Scheme::kRtmps, Scheme::kRtmpt, Scheme::kRtmpts})
+    if (util::iequals(name, scheme_name(s))) return s;
+  return std::nullopt;
+}
+
+uint16_t default_port(Scheme s) {
+  switch (s) {
+    case Scheme::kRtmp:
+      return 1935;
+    case Scheme::kRtmpt:
+      return 80;
+    case Scheme::kRtmps:
+    case Scheme::kRtmpts:
+      return 443;
+  }
+  return 1935;
 }
 
 std::optional<Url> parse_url(std::string_view text, std::string* error) {
   Url url;
   std::string_view rest = trim(text);
-  if (!parse_scheme(&rest, url, error)) return std::nullopt;
+  if (!take_scheme(&rest, url, error)) return std::nullopt;
 
   const size_t authority_end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, authority_end);
@@ -175,7 +173,8 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
   if (!parse_host_port(authority, url, error)) return std::nullopt;
 
   if (authority_end == std::string_view::npos || rest[authority_end] != '/') {
-    fail(error, "no application in URL (expected " + url.scheme + "://host/app/stream)");
+    fail(error, std::string("no application in URL (expected ") + scheme_name(url.scheme) +
+                    "://host/app/stream)");
     return std::nullopt;
   }
   if (!parse_path(rest.substr(authority_end + 1), url, error)) return std::nullopt;
@@ -183,7 +182,7 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
 }
 
 std::string Url::tc_url() const {
-  std::string out = scheme + "://";
+  std::string out = std::string(scheme_name(scheme)) + "://";
   if (host.find(':') != std::string::npos) {
     out += "[" + host + "]";
   } else {
@@ -195,14 +194,15 @@ std::string Url::tc_url() const {
 }
 
 std::string Url::to_string(bool with_password) const {
-  std::string out = scheme + "://";
+  const std::string prefix = std::string(scheme_name(scheme)) + "://";
+  std::string out = prefix;
   if (!user.empty() || (with_password && !password.empty())) {
     out += percent_encode_userinfo(user);
     if (with_password && !password.empty()) out += ":" + percent_encode_userinfo(password);
     out += "@";
   }
   const std::string tc = tc_url();
-  out += tc.substr(scheme.size() + 3);
+  out += tc.substr(prefix.size());
   if (!stream.empty()) out += "/" + stream;
   return out;
 }

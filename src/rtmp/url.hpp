@@ -8,10 +8,25 @@
 
 namespace rtmp {
 
+// The URL schemes, and what each implies (like rtmp2's GstRtmpScheme): TLS for rtmps and
+// rtmpts, the HTTP tunnel for rtmpt and rtmpts.
+enum class Scheme { kRtmp, kRtmps, kRtmpt, kRtmpts };
+
+const char* scheme_name(Scheme s);  // "rtmp", "rtmps", "rtmpt", "rtmpts"
+// Case-insensitive; nullopt for any other scheme.
+std::optional<Scheme> parse_scheme(std::string_view name);
+uint16_t default_port(Scheme s);  // 1935, 443, 80, 443
+inline bool uses_tls(Scheme s) {
+  return s == Scheme::kRtmps || s == Scheme::kRtmpts;
+}
+inline bool uses_tunnel(Scheme s) {
+  return s == Scheme::kRtmpt || s == Scheme::kRtmpts;
+}
+
 struct Url {
-  std::string scheme;  // lower-case: "rtmp", "rtmps", "rtmpt", "rtmpts"
-  std::string host;    // IPv6 literal without brackets
-  uint16_t port = 0;   // explicit, else the scheme's default (1935, 443, 80, 443)
+  Scheme scheme = Scheme::kRtmp;
+  std::string host;   // IPv6 literal without brackets
+  uint16_t port = 0;  // explicit, else the scheme's default (1935, 443, 80, 443)
   bool port_explicit = false;
   std::string user, password;  // percent-decoded userinfo, may be empty
   std::string application;     // path between the host and the last '/' (may contain '/')
@@ -25,9 +40,6 @@ struct Url {
 
   bool operator==(const Url&) const = default;
 };
-
-// Default port for a known (lower-case) scheme, 0 for an unknown one.
-uint16_t default_port(std::string_view scheme);
 
 // Parses an RTMP URL; on failure returns nullopt and, if `error` is non-null, sets a message.
 // Surrounding whitespace is trimmed and the scheme is case-insensitive. The path is split on the

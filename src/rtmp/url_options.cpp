@@ -4,39 +4,18 @@
 #include <cmath>
 #include <utility>
 
+#include "util/strings.hpp"
+
 namespace rtmp {
 
 namespace {
 
+using util::is_space;
+using util::lower;
+using util::trim;
+
 // Deeper conn=O:1 nesting than a server's AMF decoder would accept is refused up front.
 constexpr size_t kMaxConnDepth = 32;
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 bool fail(std::string* error, std::string message) {
   if (error) *error = std::move(message);
@@ -52,8 +31,8 @@ bool unescape(std::string_view in, std::string_view key, std::string* out, std::
       out->push_back(in[i]);
       continue;
     }
-    int hi = i + 1 < in.size() ? hex_digit(in[i + 1]) : -1;
-    int lo = i + 2 < in.size() ? hex_digit(in[i + 2]) : -1;
+    int hi = i + 1 < in.size() ? util::hex_value(in[i + 1]) : -1;
+    int lo = i + 2 < in.size() ? util::hex_value(in[i + 2]) : -1;
     if (hi < 0 || lo < 0)
       return fail(error, "option '" + std::string(key) +
                              "': '\\' must be followed by two hex digits (\\20 is a space, "
@@ -223,13 +202,30 @@ bool for_each_option(std::string_view options, std::string* error, F&& f) {
   return true;
 }
 
-bool is_unsupported_librtmp_key(const std::string& key) {
-  static const char* const kKeys[] = {"playlist", "subscribe", "start",  "stop",
-                                      "buffer",   "swfvfy",    "swfage", "swfhash",
-                                      "swfsize",  "socks",     "jtv",    "weeb"};
-  for (const char* k : kKeys)
-    if (key == k) return true;
-  return false;
+// librtmp options that this client does not implement, and what to do instead.
+const char* unsupported_librtmp_key(const std::string& key) {
+  static const std::pair<const char*, const char*> kKeys[] = {
+      {"playlist", "server-side playlists are not supported"},
+      {"stop", "stopping at a position is not supported"},
+      {"swfhash", "SWF verification is obsolete and not performed"},
+      {"swfsize", "SWF verification is obsolete and not performed"},
+      {"socks", "use the proxy property (socks4://host:port) instead"},
+      {"jtv", "Justin.tv authentication is not supported"},
+      {"weeb", "Weeb authentication is not supported"},
+  };
+  for (const auto& [k, why] : kKeys)
+    if (key == k) return why;
+  return nullptr;
+}
+
+bool parse_uint32_option(const std::string& shown, const std::string& value, const char* unit,
+                         std::optional<uint32_t>* out, std::string* error) {
+  uint32_t v = 0;
+  if (!parse_uint32(value, &v))
+    return fail(error,
+                "option '" + shown + "=" + value + "': expected whole " + unit + " (0 or more)");
+  *out = v;
+  return true;
 }
 
 }  // namespace
@@ -261,6 +257,7 @@ std::optional<UrlOptions> parse_url_options(std::string_view options, std::strin
     if (k == "swfurl") return set(out.swf_url);
     if (k == "flashver") return set(out.flash_ver);
     if (k == "token") return set(out.token);
+    if (k == "subscribe") return set(out.subscribe);
     if (k == "live") {
       bool b = false;
       if (!parse_bool(value, &b))
@@ -268,18 +265,29 @@ std::optional<UrlOptions> parse_url_options(std::string_view options, std::strin
       out.live = b;
       return true;
     }
-    if (k == "timeout") {
-      uint32_t t = 0;
-      if (!parse_uint32(value, &t))
-        return fail(error, "option 'timeout=" + value + "': expected whole seconds (0 or more)");
-      out.timeout_s = t;
+    if (k == "timeout") return parse_uint32_option(shown, value, "seconds", &out.timeout_s, error);
+    if (k == "buffer")
+      return parse_uint32_option(shown, value, "milliseconds", &out.buffer_ms, error);
+    if (k == "start") return parse_uint32_option(shown, value, "seconds", &out.start_s, error);
+    if (k == "swfvfy" || k == "swfage") {
+      bool b = true;
+      uint32_t days = 0;
+      if (k == "swfvfy" && !parse_bool(value, &b))
+        return fail(error, "option '" + shown + "=" + value + "': expected 0 or 1");
+      if (k == "swfage" && !parse_uint32(value, &days))
+        return fail(error, "option '" + shown + "=" + value + "': expected whole days");
+      out.swf_verify = out.swf_verify || b;
+      if (b)
+        out.notes.push_back(shown + "=" + value +
+                            ": SWF verification is obsolete (no server checks it since Flash "
+                            "ended); accepted, not performed");
       return true;
     }
-    if (is_unsupported_librtmp_key(k))
-      return fail(error, "librtmp option '" + shown + "' is not supported");
+    if (const char* why = unsupported_librtmp_key(k))
+      return fail(error, "librtmp option '" + shown + "' is not supported: " + why);
     return fail(error, "unknown option '" + shown +
                            "' (known: app, playpath, tcUrl, pageUrl, swfUrl, flashVer, conn, "
-                           "live, token, timeout)");
+                           "live, subscribe, buffer, start, token, timeout, swfVfy, swfAge)");
   });
   if (!ok || !conn.finish(&out.conn_args, error)) return std::nullopt;
   return out;

@@ -13,8 +13,17 @@
 //   flashVer=TEXT   flashVer sent in connect
 //   conn=TYPE:DATA  one more AMF value appended to connect (may repeat; see below)
 //   live=0|1        (also yes/no, true/false, on/off)
+//   subscribe=NAME  FCSubscribe this name before playing (librtmp: live streams on some CDNs)
+//   buffer=MS       play buffer length (Set Buffer Length) in milliseconds
+//   start=SECS      play a recorded stream from this position (whole seconds)
 //   token=KEY       SecureToken key
 //   timeout=SECS    non-negative integer seconds
+//   swfVfy=0|1, swfAge=DAYS
+//                   SWF verification: obsolete (no server checks it since Flash ended); accepted
+//                   and noted in `notes`, never performed. swfUrl is still sent.
+//
+// librtmp's playlist, stop, swfhash, swfsize, socks, jtv and weeb are refused with a message
+// saying so (socks: use the proxy setting).
 //
 // conn types: B:0|1 boolean, N:number, S:string, Z: null, O:1 begins an object and O:0 ends it.
 // Inside an object every value is named by an N before the type and the name before the value:
@@ -35,8 +44,12 @@ namespace rtmp {
 
 struct UrlOptions {
   std::optional<std::string> app, playpath, tc_url, page_url, swf_url, flash_ver, token;
+  std::optional<std::string> subscribe;
   std::optional<bool> live;
-  std::optional<uint32_t> timeout_s;
+  std::optional<uint32_t> timeout_s, buffer_ms, start_s;
+  bool swf_verify = false;  // swfVfy=1 (or swfAge) was given
+  // What was accepted without effect, one line each ("swfVfy=1: SWF verification is obsolete...").
+  std::vector<std::string> notes;
   std::vector<amf0::Value> conn_args;  // top-level values in order; objects hold their members
 };
 

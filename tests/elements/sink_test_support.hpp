@@ -12,9 +12,9 @@
 
 #include "element_test_support.hpp"
 #include "fake_server.hpp"
+#include "flv/flv_reader.hpp"
 #include "rtmp/amf0.hpp"
-#include "rtmp/bytes.hpp"
-#include "rtmp/flv_reader.hpp"
+#include "util/bytes.hpp"
 
 // Last: gstcheck.h defines a `fail` macro that would break C++ headers included after it.
 #include <gst/check/gstcheck.h>

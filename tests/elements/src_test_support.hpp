@@ -20,10 +20,10 @@
 #include "element_test_support.hpp"
 #include "fake_server.hpp"
 #include "rtmp/amf0.hpp"
-#include "rtmp/bytes.hpp"
 #include "rtmp/commands.hpp"
 #include "rtmp/control.hpp"
 #include "rtmp/message.hpp"
+#include "util/bytes.hpp"
 
 // Last: gstcheck.h defines a `fail` macro that would break C++ headers included after it.
 #include <gst/app/gstappsink.h>

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "hash/md5.hpp"
 #include "rtmp/amf0.hpp"
-#include "rtmp/base64.hpp"
-#include "rtmp/md5.hpp"
+#include "util/base64.hpp"
 
 // Last: gstcheck.h defines a `fail` macro that would break C++ headers included after it.
 #include <gst/app/gstappsrc.h>

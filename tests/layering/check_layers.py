@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Fails if a layer includes a header from a layer above it.
+"""Fails if a file includes a header it must not see.
 
-src/rtmp/ (protocol core): only the C++ standard library and "rtmp/..." headers.
-src/ (session): anything but gst/ headers (and no GStreamer includes).
+The core folders (sans-I/O, the C++ standard library only) may include each other only as
+listed in CORE. transport/ sees the core; session/ sees the core and transport/; neither sees
+gst/ or GStreamer. gst/ sees GStreamer, the session's public headers and the core's FLV and
+AMF0 helpers, never transport/ or the RTMP machinery under the session.
 """
 import pathlib
 import re
@@ -10,20 +12,60 @@ import sys
 
 root = pathlib.Path(sys.argv[1])
 include = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+
+# core folder -> the core folders it may include (itself included)
+CORE = {
+    "util": {"util"},
+    "hash": {"util", "hash"},
+    "rtmp": {"util", "hash", "rtmp"},
+    "flv": {"util", "rtmp", "flv"},
+    "proxy": {"util", "proxy"},
+    "tunnel": {"util", "tunnel"},
+    "config": {"util", "hash", "rtmp", "proxy", "config"},
+}
+LAYER2 = {
+    "transport": set(CORE) | {"transport"},
+    "session": set(CORE) | {"transport", "session"},
+}
+# What gst/ may include from src/ (folder, or folder/file).
+GST_ALLOWED = {"session", "config", "flv", "util", "rtmp/defaults.hpp", "rtmp/amf0.hpp", "rtmp/message.hpp", "rtmp/url.hpp",
+               "rtmp/url_options.hpp", "rtmp/client_connection.hpp"}
 problems = []
 
-for path in sorted((root / "src" / "rtmp").glob("*.[ch]pp")):
-    for kind, name in include.findall(path.read_text(encoding="utf-8")):
-        if kind == '"' and not name.startswith("rtmp/"):
-            problems.append(f"{path}: core includes non-core header \"{name}\"")
-        if kind == "<" and ("/" in name or name.endswith(".h")):
-            problems.append(f"{path}: core includes system/library header <{name}>")
 
-gst_headers = {p.name for p in (root / "gst").glob("*.hpp")}
-for path in sorted((root / "src").glob("*.[ch]pp")):
+def sources(folder):
+    return sorted(p for p in (root / folder).glob("*.[ch]pp"))
+
+
+def folder_of(name):
+    return name.split("/", 1)[0] if "/" in name else None
+
+
+for folder, allowed in CORE.items():
+    for path in sources(f"src/{folder}"):
+        for kind, name in include.findall(path.read_text(encoding="utf-8")):
+            if kind == '"' and folder_of(name) not in allowed:
+                problems.append(f"{path}: core folder {folder}/ includes \"{name}\"")
+            if kind == "<" and ("/" in name or name.endswith(".h")):
+                problems.append(f"{path}: core includes system/library header <{name}>")
+
+for folder, allowed in LAYER2.items():
+    for path in sources(f"src/{folder}"):
+        for kind, name in include.findall(path.read_text(encoding="utf-8")):
+            if kind == '"' and folder_of(name) not in allowed:
+                problems.append(f"{path}: {folder}/ includes \"{name}\"")
+            if kind == "<" and name.startswith("gst/"):
+                problems.append(f"{path}: {folder}/ includes GStreamer header <{name}>")
+
+stray = sorted(p for p in (root / "src").glob("*.[ch]pp"))
+problems += [f"{p}: source file outside the layer folders" for p in stray]
+
+for path in sources("gst"):
     for kind, name in include.findall(path.read_text(encoding="utf-8")):
-        if name.startswith("gst/") or name in gst_headers:
-            problems.append(f"{path}: session includes GStreamer/element header {name}")
+        if kind != '"' or "/" not in name:
+            continue  # system headers, and gst/'s own files
+        if folder_of(name) not in GST_ALLOWED and name not in GST_ALLOWED:
+            problems.append(f"{path}: element includes \"{name}\" (not part of the session's API)")
 
 for p in problems:
     print(p)

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "session.hpp"
+#include "session/session.hpp"
 
 namespace sessiontest {
 

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "fake_server.hpp"
-#include "rtmp/base64.hpp"
-#include "rtmp/md5.hpp"
-#include "session.hpp"
+#include "hash/md5.hpp"
+#include "session/session.hpp"
 #include "session_test_support.hpp"
+#include "util/base64.hpp"
 
 using namespace rtmpsession;
 using fakertmp::FakeConnection;

@@ -16,10 +16,10 @@
 #include <string>
 #include <thread>
 
-#include "rtmpt_transport.hpp"
-#include "session.hpp"
+#include "session/session.hpp"
 #include "session_test_support.hpp"
-#include "tcp_transport.hpp"
+#include "transport/rtmpt_transport.hpp"
+#include "transport/tcp_transport.hpp"
 
 using namespace rtmpsession;
 using sessiontest::Clock;

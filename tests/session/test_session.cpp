@@ -16,7 +16,7 @@
 
 #include "fake_server.hpp"
 #include "rtmp/control.hpp"
-#include "session.hpp"
+#include "session/session.hpp"
 #include "session_test_support.hpp"
 
 using namespace rtmpsession;

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "fake_server.hpp"
-#include "session.hpp"
+#include "session/session.hpp"
 #include "session_test_support.hpp"
-#include "socks_transport.hpp"
+#include "transport/socks_transport.hpp"
 
 using namespace rtmpsession;
 using fakertmp::FakeConnection;

@@ -23,10 +23,10 @@
 #include <vector>
 
 #include "fake_server.hpp"
-#include "session.hpp"
+#include "session/session.hpp"
 #include "session_test_support.hpp"
-#include "tcp_transport.hpp"
-#include "tls_transport.hpp"
+#include "transport/tcp_transport.hpp"
+#include "transport/tls_transport.hpp"
 
 using namespace rtmpsession;
 using sessiontest::Clock;

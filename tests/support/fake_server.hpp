@@ -22,11 +22,11 @@
 #include <vector>
 
 #include "rtmp/amf0.hpp"
-#include "rtmp/bytes.hpp"
 #include "rtmp/chunk_reader.hpp"
 #include "rtmp/chunk_writer.hpp"
 #include "rtmp/commands.hpp"
 #include "rtmp/message.hpp"
+#include "util/bytes.hpp"
 
 namespace fakertmp {
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "flv/flv_reader.hpp"
 #include "rtmp/aggregate.hpp"
-#include "rtmp/flv_reader.hpp"
 
 namespace rtmp {
 namespace {

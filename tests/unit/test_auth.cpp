@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "rtmp/base64.hpp"
+#include "util/base64.hpp"
 
 namespace rtmp::auth {
 namespace {

@@ -61,9 +61,9 @@ struct ScriptedServer {
 
 ClientConfig publish_config() {
   ClientConfig c;
-  c.app = "live";
+  c.connect.app = "live";
   c.stream = "cam";
-  c.tc_url = "rtmp://127.0.0.1/live";
+  c.connect.tc_url = "rtmp://127.0.0.1/live";
   return c;
 }
 
@@ -153,8 +153,8 @@ TEST(ClientConnection, ServerBytesSplitAtEveryBoundary) {
 TEST(ClientConnection, ConnectCommandCarriesConfiguredFields) {
   ScriptedServer s;
   ClientConfig cfg = publish_config();
-  cfg.flash_ver = "TEST 1,2,3";
-  cfg.swf_url = "http://x/player.swf";
+  cfg.connect.flash_ver = "TEST 1,2,3";
+  cfg.connect.swf_url = "http://x/player.swf";
   ClientConnection c(cfg, Bytes(1528, 1), 0);
   c.start();
   s.take(c);
@@ -169,7 +169,7 @@ TEST(ClientConnection, ConnectCommandCarriesConfiguredFields) {
   EXPECT_EQ(cmd->command_object.get("pageUrl"), nullptr);
 }
 
-void expect_connect_error(const std::string& code, ClientErrorKind kind) {
+void expect_connect_error(const std::string& code, ErrorKind kind) {
   ScriptedServer s;
   ClientConnection c(publish_config(), Bytes(1528, 1), 0);
   c.start();
@@ -188,11 +188,11 @@ void expect_connect_error(const std::string& code, ClientErrorKind kind) {
 }
 
 TEST(ClientConnection, ConnectRejected) {
-  expect_connect_error("NetConnection.Connect.Rejected", ClientErrorKind::kConnectRejected);
-  expect_connect_error("NetConnection.Connect.InvalidApp", ClientErrorKind::kInvalidApp);
+  expect_connect_error("NetConnection.Connect.Rejected", ErrorKind::kConnectRejected);
+  expect_connect_error("NetConnection.Connect.InvalidApp", ErrorKind::kInvalidApp);
 }
 
-void expect_publish_error(const std::string& code, ClientErrorKind kind) {
+void expect_publish_error(const std::string& code, ErrorKind kind) {
   ScriptedServer s;
   ClientConnection c(publish_config(), Bytes(1528, 1), 0);
   c.start();
@@ -209,9 +209,9 @@ void expect_publish_error(const std::string& code, ClientErrorKind kind) {
 }
 
 TEST(ClientConnection, PublishRejected) {
-  expect_publish_error("NetStream.Publish.BadName", ClientErrorKind::kPublishBadName);
-  expect_publish_error("NetStream.Publish.Denied", ClientErrorKind::kPublishDenied);
-  expect_publish_error("NetStream.Publish.Failed", ClientErrorKind::kPublishFailed);
+  expect_publish_error("NetStream.Publish.BadName", ErrorKind::kPublishBadName);
+  expect_publish_error("NetStream.Publish.Denied", ErrorKind::kPublishDenied);
+  expect_publish_error("NetStream.Publish.Failed", ErrorKind::kPublishFailed);
 }
 
 TEST(ClientConnection, WrongHandshakeVersion) {
@@ -220,7 +220,7 @@ TEST(ClientConnection, WrongHandshakeVersion) {
   const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
   c.receive(ByteView(reinterpret_cast<const uint8_t*>(http), sizeof http - 1), 0);
   EXPECT_EQ(c.phase(), ClientPhase::kFailed);
-  EXPECT_EQ(c.error().kind, ClientErrorKind::kHandshake);
+  EXPECT_EQ(c.error().kind, ErrorKind::kHandshake);
 }
 
 TEST(ClientConnection, GarbageAfterHandshakeIsAProtocolError) {
@@ -233,7 +233,7 @@ TEST(ClientConnection, GarbageAfterHandshakeIsAProtocolError) {
   Bytes garbage = {0x45, 0, 0, 0, 0, 0, 4, 20, 1, 2, 3, 4};
   c.receive(garbage, 3);
   EXPECT_EQ(c.phase(), ClientPhase::kFailed);
-  EXPECT_EQ(c.error().kind, ClientErrorKind::kProtocol);
+  EXPECT_EQ(c.error().kind, ErrorKind::kProtocol);
 }
 
 TEST(ClientConnection, AnswersPingAndAcknowledgesWindow) {
@@ -316,7 +316,7 @@ TEST(ClientConnection, ServerCloseCommandFails) {
   reach_publishing(s, c);
   s.command("close", 0, Value::Null(), {});
   deliver(s, c);
-  EXPECT_EQ(c.error().kind, ClientErrorKind::kServerClosed);
+  EXPECT_EQ(c.error().kind, ErrorKind::kDisconnected);
 }
 
 }  // namespace
@@ -381,7 +381,7 @@ TEST(ClientConnection, MessagesBeforeAFaultInTheSameReadAreHandledFirst) {
   ASSERT_GE(seen.size(), 2u);
   EXPECT_EQ(seen[seen.size() - 2], ClientPhase::kStreaming);
   EXPECT_EQ(seen.back(), ClientPhase::kFailed);
-  EXPECT_EQ(c.error().kind, ClientErrorKind::kProtocol);
+  EXPECT_EQ(c.error().kind, ErrorKind::kProtocol);
 }
 
 }  // namespace
@@ -402,7 +402,7 @@ TEST(ClientConnection, InvalidCreateStreamIdsAreRefused) {
     s.command("_result", 4, Value::Null(), {Value::Number(id)});
     deliver(s, c);
     EXPECT_EQ(c.phase(), ClientPhase::kFailed) << id;
-    EXPECT_EQ(c.error().kind, ClientErrorKind::kCreateStreamFailed) << id;
+    EXPECT_EQ(c.error().kind, ErrorKind::kCreateStreamFailed) << id;
   }
 }
 

@@ -1,4 +1,4 @@
-#include "rtmp/flv_reader.hpp"
+#include "flv/flv_reader.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "rtmp/md5.hpp"
+#include "hash/md5.hpp"
 
 #include <gtest/gtest.h>
 

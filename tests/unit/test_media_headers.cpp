@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "rtmp/media_headers.hpp"
+#include "flv/media_headers.hpp"
 
 namespace rtmp {
 namespace {

@@ -1,4 +1,4 @@
-#include "rtmp/rtmpt_codec.hpp"
+#include "tunnel/rtmpt_codec.hpp"
 
 #include <gtest/gtest.h>
 

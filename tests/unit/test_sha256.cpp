@@ -1,4 +1,4 @@
-#include "rtmp/sha256.hpp"
+#include "hash/sha256.hpp"
 
 #include <gtest/gtest.h>
 

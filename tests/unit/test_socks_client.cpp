@@ -1,4 +1,4 @@
-#include "rtmp/socks_client.hpp"
+#include "proxy/socks_client.hpp"
 
 #include <gtest/gtest.h>
 

@@ -25,7 +25,7 @@ std::string parse_error(std::string_view text) {
 
 TEST(Url, Basic) {
   const Url url = parse_ok("rtmp://example.com/live/key");
-  EXPECT_EQ(url.scheme, "rtmp");
+  EXPECT_EQ(url.scheme, Scheme::kRtmp);
   EXPECT_EQ(url.host, "example.com");
   EXPECT_EQ(url.port, 1935);
   EXPECT_FALSE(url.port_explicit);
@@ -42,12 +42,24 @@ TEST(Url, DefaultPorts) {
   EXPECT_EQ(parse_ok("rtmps://h/a/s").port, 443);
   EXPECT_EQ(parse_ok("rtmpt://h/a/s").port, 80);
   EXPECT_EQ(parse_ok("rtmpts://h/a/s").port, 443);
-  EXPECT_EQ(default_port("http"), 0);
+  EXPECT_EQ(default_port(Scheme::kRtmpt), 80);
+}
+
+TEST(Url, SchemeFacts) {
+  EXPECT_EQ(parse_scheme("RtMpTs"), Scheme::kRtmpts);
+  EXPECT_EQ(parse_scheme("http"), std::nullopt);
+  EXPECT_EQ(parse_scheme(""), std::nullopt);
+  for (Scheme s : {Scheme::kRtmp, Scheme::kRtmps, Scheme::kRtmpt, Scheme::kRtmpts})
+    EXPECT_EQ(parse_scheme(scheme_name(s)), s);
+  EXPECT_TRUE(uses_tls(Scheme::kRtmps) && uses_tls(Scheme::kRtmpts));
+  EXPECT_FALSE(uses_tls(Scheme::kRtmp) || uses_tls(Scheme::kRtmpt));
+  EXPECT_TRUE(uses_tunnel(Scheme::kRtmpt) && uses_tunnel(Scheme::kRtmpts));
+  EXPECT_FALSE(uses_tunnel(Scheme::kRtmp) || uses_tunnel(Scheme::kRtmps));
 }
 
 TEST(Url, SchemeIsCaseInsensitiveAndWhitespaceTrimmed) {
   const Url url = parse_ok("  \tRTMPS://Host.Example:8443/app/s \r\n");
-  EXPECT_EQ(url.scheme, "rtmps");
+  EXPECT_EQ(url.scheme, Scheme::kRtmps);
   EXPECT_EQ(url.host, "Host.Example");
   EXPECT_EQ(url.port, 8443);
   EXPECT_TRUE(url.port_explicit);

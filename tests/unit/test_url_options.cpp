@@ -234,9 +234,39 @@ TEST(UrlOptions, SyntaxErrors) {
   expect_error("app=a stray", "'stray'");
   expect_error("=x", "no key");
   expect_error("bogus=1", "unknown option 'bogus'");
-  expect_error("swfVfy=1", "not supported");
   expect_error("playlist=1", "not supported");
-  expect_error("buffer=1000", "not supported");
+  expect_error("socks=127.0.0.1:1080", "proxy property");
+  expect_error("stop=10", "not supported");
+  expect_error("buffer=x", "milliseconds");
+  expect_error("start=-1", "seconds");
+  expect_error("swfVfy=maybe", "expected 0 or 1");
+  expect_error("swfAge=x", "days");
+}
+
+TEST(UrlOptions, LibrtmpSessionOptions) {
+  std::string err;
+  auto o = parse_url_options("buffer=3000 subscribe=live_1 start=30 live=1", &err);
+  ASSERT_TRUE(o) << err;
+  EXPECT_EQ(o->buffer_ms, 3000u);
+  EXPECT_EQ(o->subscribe, "live_1");
+  EXPECT_EQ(o->start_s, 30u);
+  EXPECT_EQ(o->live, true);
+  EXPECT_FALSE(o->swf_verify);
+  EXPECT_TRUE(o->notes.empty());
+}
+
+TEST(UrlOptions, SwfVerificationAcceptedWithANote) {
+  std::string err;
+  auto o = parse_url_options("swfUrl=http://x/p.swf swfVfy=1 swfAge=30", &err);
+  ASSERT_TRUE(o) << err;
+  EXPECT_TRUE(o->swf_verify);
+  EXPECT_EQ(o->swf_url, "http://x/p.swf");
+  ASSERT_EQ(o->notes.size(), 2u);
+  EXPECT_NE(o->notes[0].find("swfVfy=1: SWF verification is obsolete"), std::string::npos);
+  o = parse_url_options("swfVfy=0", &err);
+  ASSERT_TRUE(o) << err;
+  EXPECT_FALSE(o->swf_verify);
+  EXPECT_TRUE(o->notes.empty());
 }
 
 TEST(UrlOptions, NullErrorPointer) {

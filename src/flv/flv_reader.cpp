@@ -1,0 +1,228 @@
+#include "flv/flv_reader.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <string_view>
+#include <utility>
+
+namespace rtmp {
+namespace {
+
+constexpr uint8_t kSignature[3] = {'F', 'L', 'V'};
+constexpr uint8_t kFilterBit = 0x20;
+constexpr uint8_t kFlagAudio = 0x04;
+constexpr uint8_t kFlagVideo = 0x01;
+
+bool is_wanted_type(uint8_t type) {
+  return type == kFlvTagAudio || type == kFlvTagVideo || type == kFlvTagScript;
+}
+
+// Encodes an AMF0 string marker + u16 length + bytes (short strings only).
+void put_amf0_string(Bytes& out, std::string_view s) {
+  put_u8(out, 0x02);
+  put_u16be(out, static_cast<uint16_t>(s.size()));
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+// Whether an AMF0 payload starts with the string value `name`.
+bool starts_with_amf0_string(const Bytes& payload, std::string_view name) {
+  if (payload.size() < 3 + name.size() || payload[0] != 0x02) return false;
+  if (get_u16be(payload.data() + 1) != name.size()) return false;
+  return std::equal(name.begin(), name.end(), payload.begin() + 3,
+                    [](char a, uint8_t b) { return static_cast<uint8_t>(a) == b; });
+}
+
+}  // namespace
+
+FlvReader::FlvReader(FlvReaderLimits limits) : limits_(limits) {}
+
+bool FlvReader::at_tag_boundary() const {
+  return (state_ == State::kTagHeader || state_ == State::kHeader) && buf_len_ == 0;
+}
+
+void FlvReader::set_error(std::string text) {
+  error_ = std::move(text);
+  state_ = State::kError;
+}
+
+bool FlvReader::fill(ByteView in, size_t* pos, size_t want) {
+  const size_t take = std::min(want - buf_len_, in.size() - *pos);
+  std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(*pos), take, buf_.begin() + buf_len_);
+  buf_len_ += take;
+  *pos += take;
+  return buf_len_ == want;
+}
+
+FlvReader::Status FlvReader::feed(ByteView in, std::vector<FlvTag>& out) {
+  size_t pos = 0;
+  while (pos < in.size() && state_ != State::kError) {
+    switch (state_) {
+      case State::kHeader:
+        step_header(in, &pos);
+        break;
+      case State::kHeaderSkip:
+        step_skip(in, &pos, State::kPreviousSize);
+        break;
+      case State::kPreviousSize:
+        step_previous_size(in, &pos);
+        break;
+      case State::kTagHeader:
+        step_tag_header(in, &pos, out);
+        break;
+      case State::kTagData:
+        step_tag_data(in, &pos, out);
+        break;
+      case State::kSkipData:
+        step_skip(in, &pos, State::kPreviousSize);
+        break;
+      case State::kError:
+        break;
+    }
+  }
+  return state_ == State::kError ? Status::kError : Status::kOk;
+}
+
+void FlvReader::step_header(ByteView in, size_t* pos) {
+  const bool complete = fill(in, pos, kFlvHeaderSize);
+  // Check the signature as soon as its bytes arrive, so non-FLV input fails early.
+  if (!std::equal(buf_.begin(), buf_.begin() + std::min<size_t>(buf_len_, 3), kSignature)) {
+    set_error("not an FLV stream: bad signature (expected \"FLV\")");
+    return;
+  }
+  if (!complete) return;
+  FlvHeader header;
+  header.version = buf_[3];
+  header.has_audio = (buf_[4] & kFlagAudio) != 0;
+  header.has_video = (buf_[4] & kFlagVideo) != 0;
+  header.data_offset = get_u32be(buf_.data() + 5);
+  buf_len_ = 0;
+  if (header.data_offset < kFlvHeaderSize) {
+    set_error("bad FLV header: data offset " + std::to_string(header.data_offset) +
+              " is less than 9");
+    return;
+  }
+  header_ = header;
+  header_seen_ = true;
+  expected_previous_size_ = 0;
+  skip_remaining_ = header.data_offset - kFlvHeaderSize;
+  state_ = skip_remaining_ > 0 ? State::kHeaderSkip : State::kPreviousSize;
+}
+
+void FlvReader::step_skip(ByteView in, size_t* pos, State next) {
+  const uint64_t take = std::min<uint64_t>(skip_remaining_, in.size() - *pos);
+  *pos += static_cast<size_t>(take);
+  skip_remaining_ -= take;
+  if (skip_remaining_ == 0) state_ = next;
+}
+
+void FlvReader::step_previous_size(ByteView in, size_t* pos) {
+  if (!fill(in, pos, 4)) return;
+  if (get_u32be(buf_.data()) != expected_previous_size_) ++previous_size_mismatches_;
+  buf_len_ = 0;
+  state_ = State::kTagHeader;
+}
+
+void FlvReader::step_tag_header(ByteView in, size_t* pos, std::vector<FlvTag>& out) {
+  if (buf_len_ < 3) {
+    if (!fill(in, pos, 3)) return;
+    // 0x46 ('F') is not a valid tag type, so "FLV" here is a new header (a restarted stream).
+    if (std::equal(buf_.begin(), buf_.begin() + 3, kSignature)) {
+      state_ = State::kHeader;
+      return;
+    }
+  }
+  if (!fill(in, pos, kFlvTagHeaderSize)) return;
+  start_tag(out);
+}
+
+void FlvReader::start_tag(std::vector<FlvTag>& out) {
+  const uint8_t type = buf_[0];
+  const uint32_t size = get_u24be(buf_.data() + 1);
+  const uint32_t timestamp = get_u24be(buf_.data() + 4) | (uint32_t{buf_[7]} << 24);
+  const uint32_t stream_id = get_u24be(buf_.data() + 8);
+  buf_len_ = 0;
+  if ((type & kFilterBit) != 0) {
+    set_error("encrypted or filtered FLV tags are not supported (tag type byte " +
+              std::to_string(type) + ")");
+    return;
+  }
+  if (size > limits_.max_tag_size) {
+    set_error("FLV tag of " + std::to_string(size) + " bytes exceeds the limit of " +
+              std::to_string(limits_.max_tag_size));
+    return;
+  }
+  expected_previous_size_ = static_cast<uint32_t>(kFlvTagHeaderSize) + size;
+  if (!is_wanted_type(type)) {
+    ++skipped_tags_;
+    skip_remaining_ = size;
+    state_ = size > 0 ? State::kSkipData : State::kPreviousSize;
+    return;
+  }
+  tag_ = FlvTag{type, timestamp, stream_id, Bytes{}};
+  tag_.data.reserve(size);
+  data_remaining_ = size;
+  if (size == 0) {
+    out.push_back(std::move(tag_));
+    state_ = State::kPreviousSize;
+  } else {
+    state_ = State::kTagData;
+  }
+}
+
+void FlvReader::step_tag_data(ByteView in, size_t* pos, std::vector<FlvTag>& out) {
+  const size_t take = std::min<size_t>(data_remaining_, in.size() - *pos);
+  const auto begin = in.begin() + static_cast<std::ptrdiff_t>(*pos);
+  tag_.data.insert(tag_.data.end(), begin, begin + static_cast<std::ptrdiff_t>(take));
+  *pos += take;
+  data_remaining_ -= static_cast<uint32_t>(take);
+  if (data_remaining_ == 0) {
+    out.push_back(std::move(tag_));
+    tag_ = FlvTag{};
+    state_ = State::kPreviousSize;
+  }
+}
+
+Message tag_to_message(FlvTag&& tag, uint32_t stream_id) {
+  Message msg;
+  msg.type = tag.type;
+  msg.timestamp = tag.timestamp;
+  msg.stream_id = stream_id;
+  if (tag.type == kFlvTagAudio) {
+    msg.chunk_stream = csid::kAudio;
+  } else if (tag.type == kFlvTagVideo) {
+    msg.chunk_stream = csid::kVideo;
+  } else {
+    msg.chunk_stream = csid::kData;
+  }
+  if (tag.type == kFlvTagScript && starts_with_amf0_string(tag.data, "onMetaData")) {
+    static constexpr std::string_view kSetDataFrame = "@setDataFrame";
+    msg.payload.reserve(3 + kSetDataFrame.size() + tag.data.size());
+    put_amf0_string(msg.payload, kSetDataFrame);
+    put_bytes(msg.payload, tag.data);
+  } else {
+    msg.payload = std::move(tag.data);
+  }
+  return msg;
+}
+
+void write_flv_header(bool has_audio, bool has_video, Bytes& out) {
+  out.insert(out.end(), std::begin(kSignature), std::end(kSignature));
+  put_u8(out, 1);
+  put_u8(out, static_cast<uint8_t>((has_audio ? kFlagAudio : 0) | (has_video ? kFlagVideo : 0)));
+  put_u32be(out, static_cast<uint32_t>(kFlvHeaderSize));
+  put_u32be(out, 0);
+}
+
+void write_flv_tag(uint8_t type, uint32_t timestamp, ByteView data, Bytes& out) {
+  assert(data.size() <= 0xFFFFFF);
+  const auto size = static_cast<uint32_t>(data.size() & 0xFFFFFF);
+  put_u8(out, type);
+  put_u24be(out, size);
+  put_u24be(out, timestamp & 0xFFFFFF);
+  put_u8(out, static_cast<uint8_t>(timestamp >> 24));
+  put_u24be(out, 0);
+  out.insert(out.end(), data.begin(), data.begin() + size);
+  put_u32be(out, static_cast<uint32_t>(kFlvTagHeaderSize) + size);
+}
+
+}  // namespace rtmp
