@@ -15,19 +15,28 @@ namespace {
 
 enum SinkProp : guint {
   PROP_CHUNK_SIZE = rtmpgst::PROP_LOCATION_LAST,
-  PROP_ASYNC_CONNECT,
   PROP_STATS,
   PROP_RECONNECT_BUFFER_BYTES,
+  PROP_STOP_COMMANDS,
 };
 
-constexpr guint kDefaultChunkSize = 4096;
+constexpr auto kRole = rtmpsession::Role::kPublish;
+
+// rtmp2sink's GstRtmpStopCommands values.
+GType stop_commands_get_type() {
+  static gsize type = 0;
+  static const GFlagsValue values[] = {{config::kStopNone, "No command", "none"},
+                                       {config::kStopFcUnpublish, "FCUnpublish", "fcunpublish"},
+                                       {config::kStopCloseStream, "closeStream", "closestream"},
+                                       {config::kStopDeleteStream, "deleteStream", "deletestream"},
+                                       {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_flags_register_static("GstRtmpNativeStopCommands", values));
+  return type;
+}
 
 // Everything C++ the element owns; created in _init, deleted in finalize.
 struct SinkPrivate : rtmpgst::ElementBase {
-  guint chunk_size = kDefaultChunkSize;
-  bool async_connect = true;
-  guint64 reconnect_buffer_bytes = 16 * 1024 * 1024;
-
   rtmp::FlvReader flv;
   std::vector<rtmp::FlvTag> tags;
   std::vector<GstBuffer*> caps_headers;  // streamheader from caps
@@ -64,17 +73,18 @@ static SinkPrivate* P(gpointer self) {
 
 static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec* pspec) {
   SinkPrivate* p = P(obj);
-  if (rtmpgst::set_location_property(obj, p->location, id, value)) return;
+  if (rtmpgst::set_location_property(obj, p->props, id, value)) return;
   GST_OBJECT_LOCK(obj);
+  config::Settings& s = p->props.settings;
   switch (id) {
     case PROP_CHUNK_SIZE:
-      p->chunk_size = g_value_get_uint(value);
-      break;
-    case PROP_ASYNC_CONNECT:
-      p->async_connect = g_value_get_boolean(value);
+      s.chunk_size = g_value_get_uint(value);
       break;
     case PROP_RECONNECT_BUFFER_BYTES:
-      p->reconnect_buffer_bytes = g_value_get_uint64(value);
+      s.reconnect_buffer_bytes = g_value_get_uint64(value);
+      break;
+    case PROP_STOP_COMMANDS:
+      s.stop_commands = g_value_get_flags(value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
@@ -85,38 +95,39 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
 
 static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspec) {
   SinkPrivate* p = P(obj);
-  if (rtmpgst::get_location_property(obj, p->location, id, value)) return;
+  if (rtmpgst::get_location_property(obj, p->props, kRole, id, value)) return;
+  GST_OBJECT_LOCK(obj);
+  const config::Settings& s = p->props.settings;
   switch (id) {
     case PROP_CHUNK_SIZE:
-      g_value_set_uint(value, p->chunk_size);
-      break;
-    case PROP_ASYNC_CONNECT:
-      g_value_set_boolean(value, p->async_connect);
+      g_value_set_uint(value, s.chunk_size);
       break;
     case PROP_RECONNECT_BUFFER_BYTES:
-      g_value_set_uint64(value, p->reconnect_buffer_bytes);
+      g_value_set_uint64(value, s.reconnect_buffer_bytes);
+      break;
+    case PROP_STOP_COMMANDS:
+      g_value_set_flags(value, s.stop_commands);
       break;
     case PROP_STATS:
-      g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
       break;
   }
+  GST_OBJECT_UNLOCK(obj);
+  if (id == PROP_STATS) g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
 }
 
 static gboolean sink_start(GstBaseSink* bsink) {
   SinkPrivate* p = P(bsink);
-  rtmpsession::SessionConfig config;
-  if (!rtmpgst::make_config_or_error(GST_ELEMENT(bsink), rtmpsession::Role::kPublish, &config))
-    return FALSE;
+  std::optional<config::Connection> connection =
+      rtmpgst::take_prepared_connection(GST_ELEMENT(bsink), kRole);
+  if (!connection) return FALSE;
   GST_OBJECT_LOCK(bsink);
-  config.chunk_size = p->chunk_size;
-  config.reconnect_buffer_bytes = p->reconnect_buffer_bytes;
-  bool async_connect = p->async_connect;
+  bool async_connect = p->props.async_connect;
   GST_OBJECT_UNLOCK(bsink);
-  GST_INFO_OBJECT(bsink, "publishing to %s", config.safe_url.c_str());
-  p->runner.create(GST_ELEMENT(bsink), rtmpsession::Role::kPublish, std::move(config));
+  GST_INFO_OBJECT(bsink, "publishing to %s", connection->safe_url.c_str());
+  p->runner.create(GST_ELEMENT(bsink), std::move(*connection));
   p->flv = rtmp::FlvReader();
   p->caps_headers_sent = false;
   return async_connect ? p->runner.start_task() : TRUE;
@@ -216,6 +227,13 @@ static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
   return GST_BASE_SINK_CLASS(gst_rtmp_sink_parent_class)->event(bsink, event);
 }
 
+static GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  // GstBaseSink calls start() on the way to READY.
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !rtmpgst::prepare_connection(element, kRole))
+    return GST_STATE_CHANGE_FAILURE;
+  return GST_ELEMENT_CLASS(gst_rtmp_sink_parent_class)->change_state(element, transition);
+}
+
 static void finalize(GObject* obj) {
   delete P(obj);
   G_OBJECT_CLASS(gst_rtmp_sink_parent_class)->finalize(obj);
@@ -228,22 +246,22 @@ static void gst_rtmp_sink_init(GstRtmpSink* self) {
 }
 
 static void install_sink_properties(GObjectClass* oc) {
-  rtmpgst::install_location_properties(oc);
+  rtmpgst::install_location_properties(oc, kRole);
   g_object_class_install_property(
       oc, PROP_CHUNK_SIZE,
       g_param_spec_uint("chunk-size", "Chunk size",
                         "Outgoing RTMP chunk size, announced with Set Chunk Size after the "
-                        "handshake",
-                        1, 0x7fffffff, kDefaultChunkSize,
+                        "handshake (rtmp2sink: 128; larger chunks cost fewer headers)",
+                        1, 0x7fffffff, rtmp::defaults::kChunkSize,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
-      oc, PROP_ASYNC_CONNECT,
-      g_param_spec_boolean("async-connect", "Async connect",
-                           "Connect when starting (READY to PAUSED); otherwise on the first buffer",
-                           TRUE,
-                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                    GST_PARAM_MUTABLE_READY)));
+      oc, PROP_STOP_COMMANDS,
+      g_param_spec_flags("stop-commands", "Stop commands",
+                         "RTMP commands sent at the end of stream, before closing the connection",
+                         stop_commands_get_type(), config::kDefaultStopCommands,
+                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                  GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
       oc, PROP_RECONNECT_BUFFER_BYTES,
       g_param_spec_uint64("reconnect-buffer-bytes", "Reconnect buffer bytes",
@@ -251,7 +269,7 @@ static void install_sink_properties(GObjectClass* oc) {
                           "the oldest is dropped (counted in stats as dropped-messages and "
                           "dropped-bytes). After reconnecting, metadata and sequence headers are "
                           "sent again and media resumes at a video keyframe",
-                          0, G_MAXUINT64, 16 * 1024 * 1024,
+                          0, G_MAXUINT64, rtmp::defaults::kReconnectBufferBytes,
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                    GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
@@ -279,6 +297,7 @@ static void gst_rtmp_sink_class_init(GstRtmpSinkClass* klass) {
       "Publishes an FLV stream to an RTMP server (native implementation). Example: "
       "gst-launch-1.0 filesrc location=in.flv ! rtmpsink location=rtmp://host/live/stream",
       "gst-rtmp-native developers");
+  ec->change_state = change_state;
   bc->start = sink_start;
   bc->stop = sink_stop;
   bc->unlock = sink_unlock;

@@ -17,13 +17,15 @@ enum SrcProp : guint {
   PROP_IDLE_TIMEOUT = rtmpgst::PROP_LOCATION_LAST,
   PROP_STATS,
   PROP_BUFFER_LENGTH,
+  PROP_TYPEFIND,
 };
 
 constexpr int64_t kPollUs = 100 * 1000;
+constexpr auto kRole = rtmpsession::Role::kPlay;
 
 struct SrcPrivate : rtmpgst::ElementBase {
   guint idle_timeout = 0;
-  guint buffer_length = 36000000;
+  bool typefind = false;                          // rtmp2src's deprecated, non-functional property
   guint32 last_seek_seqnum = GST_SEQNUM_INVALID;  // streaming/application thread, see src_event
 
   rtmpgst::FlvOutput flv;
@@ -60,12 +62,14 @@ static SrcPrivate* P(gpointer self) {
 
 static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec* pspec) {
   SrcPrivate* p = P(obj);
-  if (rtmpgst::set_location_property(obj, p->location, id, value)) return;
+  if (rtmpgst::set_location_property(obj, p->props, id, value)) return;
   GST_OBJECT_LOCK(obj);
   if (id == PROP_IDLE_TIMEOUT)
     p->idle_timeout = g_value_get_uint(value);
   else if (id == PROP_BUFFER_LENGTH)
-    p->buffer_length = g_value_get_uint(value);
+    p->props.settings.buffer_length_ms = g_value_get_uint(value);
+  else if (id == PROP_TYPEFIND)
+    p->typefind = g_value_get_boolean(value);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
   GST_OBJECT_UNLOCK(obj);
@@ -73,34 +77,41 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
 
 static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspec) {
   SrcPrivate* p = P(obj);
-  if (rtmpgst::get_location_property(obj, p->location, id, value)) return;
+  if (rtmpgst::get_location_property(obj, p->props, kRole, id, value)) return;
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
+    return;
+  }
+  GST_OBJECT_LOCK(obj);
+  const config::Settings& s = p->props.settings;
   switch (id) {
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint(value, p->idle_timeout);
       break;
     case PROP_BUFFER_LENGTH:
-      g_value_set_uint(value, p->buffer_length);
+      g_value_set_uint(value, s.buffer_length_ms.value_or(rtmp::defaults::kPlayBufferMs));
       break;
-    case PROP_STATS:
-      g_value_take_boxed(value, rtmpgst::stats_to_structure(p->runner.stats()));
+    case PROP_TYPEFIND:
+      g_value_set_boolean(value, p->typefind);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
       break;
   }
+  GST_OBJECT_UNLOCK(obj);
 }
 
 static gboolean src_start(GstBaseSrc* bsrc) {
   SrcPrivate* p = P(bsrc);
-  rtmpsession::SessionConfig config;
-  if (!rtmpgst::make_config_or_error(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay, &config))
-    return FALSE;
+  std::optional<config::Connection> connection =
+      rtmpgst::take_prepared_connection(GST_ELEMENT(bsrc), kRole);
+  if (!connection) return FALSE;
   GST_OBJECT_LOCK(bsrc);
-  config.play_buffer_ms = p->buffer_length;
+  bool async_connect = p->props.async_connect;
   GST_OBJECT_UNLOCK(bsrc);
-  GST_INFO_OBJECT(bsrc, "playing %s", config.safe_url.c_str());
-  p->safe_url = config.safe_url;
-  p->runner.create(GST_ELEMENT(bsrc), rtmpsession::Role::kPlay, std::move(config));
+  GST_INFO_OBJECT(bsrc, "playing %s", connection->safe_url.c_str());
+  p->safe_url = connection->safe_url;
+  p->runner.create(GST_ELEMENT(bsrc), std::move(*connection));
   p->flv.reset(false);
   p->pending.reset();
   gst_base_src_set_live(bsrc, TRUE);
@@ -108,7 +119,7 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   p->live_decided = false;
   p->paused_remote = false;
   p->discont = true;
-  return p->runner.start_task();
+  return async_connect ? p->runner.start_task() : TRUE;
 }
 
 static gboolean src_stop(GstBaseSrc* bsrc) {
@@ -141,7 +152,9 @@ static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* disc
         GST_INFO_OBJECT(self, "server ended the stream");
         return GST_FLOW_EOS;
       case rtmpsession::PullResult::kError:
-        return GST_FLOW_ERROR;
+        // The session's error is on the bus already. GST_FLOW_ERROR would make basesrc post a
+        // second one ("Internal data stream error"); flushing stops the task without it.
+        return GST_FLOW_FLUSHING;
       case rtmpsession::PullResult::kFlushing:
         return GST_FLOW_FLUSHING;
       case rtmpsession::PullResult::kTimeout:
@@ -177,6 +190,7 @@ static void decide_liveness(GstRtmpSrc* self) {
 static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto* self = GST_RTMP_SRC(psrc);
   SrcPrivate* p = self->priv;
+  if (!p->runner.start_task()) return GST_FLOW_ERROR;  // async-connect=false: connect now
   rtmp::Message m;
   if (p->pending) {
     m = std::move(*p->pending);
@@ -263,6 +277,10 @@ static gboolean src_query(GstBaseSrc* bsrc, GstQuery* query) {
 
 static GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   SrcPrivate* p = P(element);
+  // GstBaseSrc calls start() on the way to PAUSED.
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+      !rtmpgst::prepare_connection(element, kRole))
+    return GST_STATE_CHANGE_FAILURE;
   // Recorded streams: tell the server to pause while the pipeline is paused.
   if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED && p->session() && p->live_decided &&
       !p->live) {
@@ -288,7 +306,7 @@ static void gst_rtmp_src_init(GstRtmpSrc* self) {
 }
 
 static void install_src_properties(GObjectClass* oc) {
-  rtmpgst::install_location_properties(oc);
+  rtmpgst::install_location_properties(oc, kRole);
   g_object_class_install_property(
       oc, PROP_IDLE_TIMEOUT,
       g_param_spec_uint("idle-timeout", "Idle timeout",
@@ -304,9 +322,17 @@ static void install_src_properties(GObjectClass* oc) {
                         "Servers such as nginx-rtmp send recorded streams this far ahead of real "
                         "time; the default (10 h, as rtmpdump) lets a recorded stream arrive as "
                         "fast as the network and the pipeline take it",
-                        0, G_MAXUINT, 36000000,
+                        0, G_MAXUINT, rtmp::defaults::kPlayBufferMs,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      oc, PROP_TYPEFIND,
+      g_param_spec_boolean("typefind", "Typefind",
+                           "Accepted for compatibility with rtmp2src, where it is deprecated and "
+                           "does nothing; the output is always video/x-flv",
+                           FALSE,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    G_PARAM_DEPRECATED)));
   g_object_class_install_property(
       oc, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -11,11 +11,10 @@ SessionRunner::~SessionRunner() {
   g_rec_mutex_clear(&task_lock_);
 }
 
-void SessionRunner::create(GstElement* element, rtmpsession::Role role,
-                           rtmpsession::SessionConfig config) {
+void SessionRunner::create(GstElement* element, config::Connection connection) {
   stop();
-  listener_ = std::make_unique<BusListener>(element, role, config.safe_url);
-  auto session = std::make_unique<rtmpsession::Session>(std::move(config), listener_.get());
+  listener_ = std::make_unique<BusListener>(element, connection.role(), connection.safe_url);
+  auto session = std::make_unique<rtmpsession::Session>(std::move(connection), listener_.get());
   {
     std::lock_guard lock(stats_mutex_);
     session_ = std::move(session);
@@ -86,17 +85,13 @@ const gchar* const* protocols(GType) {
 gchar* get_uri(GstURIHandler* handler) {
   ElementBase* base = element_base(handler);
   GST_OBJECT_LOCK(handler);
-  gchar* uri = g_strdup(base->location.to_uri(false).c_str());
+  gchar* uri = g_strdup(base->props.settings.uri(false).c_str());
   GST_OBJECT_UNLOCK(handler);
   return uri;
 }
 
-gboolean set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
-  ElementBase* base = element_base(handler);
-  GST_OBJECT_LOCK(handler);
-  gboolean ok = base->location.set_uri(uri, error);
-  GST_OBJECT_UNLOCK(handler);
-  return ok;
+gboolean handler_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
+  return rtmpgst::set_uri(G_OBJECT(handler), element_base(handler)->props, uri, error);
 }
 
 }  // namespace
@@ -109,25 +104,41 @@ ElementBase* element_base(gpointer element) {
   return static_cast<ElementBase*>(g_object_get_qdata(G_OBJECT(element), base_quark()));
 }
 
-bool make_config_or_error(GstElement* element, rtmpsession::Role role,
-                          rtmpsession::SessionConfig* config) {
+bool prepare_connection(GstElement* element, rtmpsession::Role role) {
   ElementBase* base = element_base(element);
   std::string error;
   GST_OBJECT_LOCK(element);
-  bool ok = make_session_config(base->location, role, config, &error);
-  if (!ok) error = base->location.to_uri(false) + ": " + error;
+  config::Settings settings = base->props.settings;
   GST_OBJECT_UNLOCK(element);
-  if (!ok)
-    GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("Invalid RTMP location: %s", error.c_str()),
-                      (nullptr));
-  return ok;
+  std::optional<config::Connection> c = config::validate(settings, role, &error);
+  if (!c) {
+    // A location that did not parse quotes itself; anything else names the location it is for.
+    std::string text = settings.location_error.empty()
+                           ? "Invalid RTMP settings for " + settings.uri(false) + ": " + error
+                           : "Invalid RTMP location " + settings.location_error;
+    GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("%s", text.c_str()), (nullptr));
+    return false;
+  }
+  for (const std::string& note : settings.options.notes)
+    GST_WARNING_OBJECT(element, "location option %s", note.c_str());
+  base->prepared = std::move(c);
+  return true;
+}
+
+std::optional<config::Connection> take_prepared_connection(GstElement* element,
+                                                           rtmpsession::Role role) {
+  ElementBase* base = element_base(element);
+  if (!base->prepared && !prepare_connection(element, role)) return std::nullopt;
+  std::optional<config::Connection> c = std::move(base->prepared);
+  base->prepared.reset();
+  return c;
 }
 
 void init_uri_handler(GstURIHandlerInterface* iface, GstURIType type) {
   iface->get_type = type == GST_URI_SINK ? sink_type : src_type;
   iface->get_protocols = protocols;
   iface->get_uri = get_uri;
-  iface->set_uri = set_uri;
+  iface->set_uri = handler_set_uri;
 }
 
 }  // namespace rtmpgst

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "rtmp_bus.hpp"
 #include "rtmp_location.hpp"
@@ -22,7 +23,7 @@ class SessionRunner {
   SessionRunner& operator=(const SessionRunner&) = delete;
 
   // Builds the session (not running yet) and its task; called from the element's start().
-  void create(GstElement* element, rtmpsession::Role role, rtmpsession::SessionConfig config);
+  void create(GstElement* element, config::Connection connection);
   // Starts the task once; later calls do nothing.
   bool start_task();
   bool task_started() const { return task_started_; }
@@ -46,17 +47,24 @@ class SessionRunner {
 
 // The C++ part every element instance has; found from the GObject for the shared vfuncs.
 struct ElementBase {
-  Location location;
+  SharedProperties props;
   SessionRunner runner;
+  // Made by prepare_connection() on the way to PAUSED, taken by start().
+  std::optional<config::Connection> prepared;
 };
 
 void attach_element_base(GObject* element, ElementBase* base);
 ElementBase* element_base(gpointer element);
 
-// Builds the session configuration from the element's location properties; on failure posts a
-// RESOURCE/SETTINGS error naming the location (never the password) and returns false.
-bool make_config_or_error(GstElement* element, rtmpsession::Role role,
-                          rtmpsession::SessionConfig* config);
+// The connection description from the element's settings (config::validate()), kept in
+// `prepared`. On failure posts one RESOURCE/SETTINGS error saying what is wrong (never the
+// password) and returns false. Called from the elements' change_state() before the base class
+// starts them, so that a bad setting gives one ERROR (a failing start() makes the base classes
+// post a second, generic one). Options accepted without effect (SWF verification) are logged.
+bool prepare_connection(GstElement* element, rtmpsession::Role role);
+// For start(): the prepared description (made now if the state change did not make it).
+std::optional<config::Connection> take_prepared_connection(GstElement* element,
+                                                           rtmpsession::Role role);
 
 // Fills the GstURIHandler interface (rtmp:// URIs go to the `location`).
 void init_uri_handler(GstURIHandlerInterface* iface, GstURIType type);

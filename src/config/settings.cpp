@@ -10,9 +10,7 @@ namespace {
 
 // The location as it may be quoted in an error: the URL without its password, then the options.
 std::string quotable(const rtmp::SplitLocation& split) {
-  std::string url = split.url;
-  std::string err;
-  if (auto u = rtmp::parse_url(split.url, &err)) url = u->to_string(false);
+  std::string url = rtmp::without_password(split.url);
   return split.options.empty() ? url : url + " " + split.options;
 }
 

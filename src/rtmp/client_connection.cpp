@@ -141,14 +141,20 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
 void ClientConnection::acknowledge_if_due() {
   if (phase_ == ClientPhase::kFailed) return;
   // Handshake bytes count towards the acknowledgement window as well (as in FFmpeg and rtmp2).
-  if (auto seq = acks_.on_received(counters_.bytes_in)) send(control::acknowledgement(*seq));
+  if (auto seq = acks_.on_received(counters_.bytes_in)) {
+    send(control::acknowledgement(*seq));
+    counters_.bytes_acked_to_peer = *seq;
+  }
 }
 
 void ClientConnection::on_handshake_done() {
   set_phase(ClientPhase::kConnectingApp);
   if (config_.chunk_size != writer_.chunk_size()) writer_.set_chunk_size(config_.chunk_size, out_);
   counters_.out_chunk_size = writer_.chunk_size();
-  if (config_.mode == ClientMode::kPlay) send(control::window_ack_size(config_.window_ack_size));
+  if (config_.mode == ClientMode::kPlay) {
+    send(control::window_ack_size(config_.window_ack_size));
+    counters_.out_window_ack_size = config_.window_ack_size;
+  }
 
   commands::ConnectParams p = config_.connect;
   p.app += config_.auth_query;
@@ -305,6 +311,7 @@ void ClientConnection::on_control(const Message& m) {
       if (bw && bw->size != last_window_sent_) {
         last_window_sent_ = bw->size;
         send(control::window_ack_size(bw->size));
+        counters_.out_window_ack_size = bw->size;
       }
       break;
     }

@@ -101,10 +101,12 @@ struct ClientCounters {
   uint64_t messages_in = 0;
   uint64_t messages_out = 0;
   uint64_t media_messages_out = 0;
-  uint64_t bytes_acked_by_peer = 0;
+  uint64_t bytes_acked_by_peer = 0;  // the server's last Acknowledgement (32-bit sequence)
+  uint64_t bytes_acked_to_peer = 0;  // our last Acknowledgement to the server
   uint32_t in_chunk_size = ChunkWriter::kDefaultChunkSize;
   uint32_t out_chunk_size = ChunkWriter::kDefaultChunkSize;
   uint32_t in_window_ack_size = 0;
+  uint32_t out_window_ack_size = 0;  // the window we announced to the server
 };
 
 class ClientConnection {

@@ -1,5 +1,6 @@
 #include "rtmp/url.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -153,6 +154,18 @@ uint16_t default_port(Scheme s) {
       return 443;
   }
   return 1935;
+}
+
+std::string without_password(std::string_view text) {
+  const size_t start = text.find("://");
+  if (start == std::string_view::npos) return std::string(text);
+  const size_t authority = start + 3;
+  const size_t end = std::min(text.find_first_of("/?", authority), text.size());
+  const size_t at = text.rfind('@', end);
+  if (at == std::string_view::npos || at < authority) return std::string(text);
+  const size_t colon = text.find(':', authority);
+  if (colon == std::string_view::npos || colon > at) return std::string(text);
+  return std::string(text.substr(0, colon)) + std::string(text.substr(at));
 }
 
 std::optional<Url> parse_url(std::string_view text, std::string* error) {

@@ -10,7 +10,7 @@ namespace rtmp {
 
 // The URL schemes, and what each implies (like rtmp2's GstRtmpScheme): TLS for rtmps and
 // rtmpts, the HTTP tunnel for rtmpt and rtmpts.
-enum class Scheme { kRtmp, kRtmps, kRtmpt, kRtmpts };
+enum class Scheme { kRtmp = 0, kRtmps = 1, kRtmpt = 2, kRtmpts = 3 };  // rtmp2's numbers first
 
 const char* scheme_name(Scheme s);  // "rtmp", "rtmps", "rtmpt", "rtmpts"
 // Case-insensitive; nullopt for any other scheme.
@@ -40,6 +40,10 @@ struct Url {
 
   bool operator==(const Url&) const = default;
 };
+
+// `text` (a URL that may not parse) without the password of its userinfo, for messages:
+// "rtmp://bob:secret@h/a" -> "rtmp://bob@h/a". Text without "://" or userinfo is unchanged.
+std::string without_password(std::string_view text);
 
 // Parses an RTMP URL; on failure returns nullopt and, if `error` is non-null, sets a message.
 // Surrounding whitespace is trimmed and the scheme is case-insensitive. The path is split on the

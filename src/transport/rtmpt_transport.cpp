@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/strings.hpp"
+
 namespace rtmpsession {
 
 namespace {
@@ -234,7 +236,7 @@ void RtmptTransport::on_tick(int64_t now_us) {
   if (codec_.outstanding() && timeout_ms_ > 0 &&
       now_us - request_sent_us_ >= int64_t{timeout_ms_} * 1000) {
     set_error(ErrorKind::kTimeout, "RTMPT server did not answer " + codec_.request_path() +
-                                       " within " + duration_text(timeout_ms_));
+                                       " within " + util::duration_text(timeout_ms_));
     return;
   }
   start_request(now_us + kTickSlackUs);

@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "util/strings.hpp"
+
 namespace rtmpsession {
 
 TcpConnector::TcpConnector(GMainContext* context, std::string host, uint16_t port,
@@ -178,13 +180,13 @@ gboolean TcpConnector::on_timeout(gpointer data) {
     // This address did not answer in time; the next one gets a full timeout of its own.
     if (self->first_error_kind_ == ErrorKind::kNone) {
       self->first_error_kind_ = ErrorKind::kTimeout;
-      self->first_error_ = "timed out after " + duration_text(self->timeout_ms_) + " " + what;
+      self->first_error_ = "timed out after " + util::duration_text(self->timeout_ms_) + " " + what;
     }
     self->connect_next();
     return G_SOURCE_REMOVE;
   }
   self->fail(ErrorKind::kTimeout,
-             "timed out after " + duration_text(self->timeout_ms_) + " " + what);
+             "timed out after " + util::duration_text(self->timeout_ms_) + " " + what);
   return G_SOURCE_REMOVE;
 }
 

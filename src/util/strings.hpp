@@ -2,6 +2,7 @@
 // ASCII only, independent of the C locale.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,11 @@ bool iequals(std::string_view a, std::string_view b);
 
 // 0-15 for a hexadecimal digit, -1 otherwise.
 int hex_value(char c);
+
+// "5 s" or "250 ms", for messages.
+inline std::string duration_text(uint32_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
 
 // %XX sequences decoded; a '%' not followed by two hex digits stays as it is.
 std::string percent_decode(std::string_view s);

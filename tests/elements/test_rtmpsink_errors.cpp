@@ -261,6 +261,7 @@ GST_START_TEST(test_bad_uri_keeps_location) {
   fail_unless_equals_int(port, 1940);
   g_free(location);
   g_free(host);
+  // ... but it would not start with it (test_unusable_location_never_falls_back).
 
   GError* error = nullptr;
   fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(sink), "http://x/y/z", &error));
@@ -284,6 +285,38 @@ GST_START_TEST(test_bad_uri_keeps_location) {
 }
 GST_END_TEST;
 
+// 8c. A location that does not parse (or a librtmp option that is neither supported nor
+// knowingly accepted) fails start() with one SETTINGS error quoting it; the element never falls
+// back to its earlier location, even when it is reused (a server listens there and must see no
+// connection at all).
+GST_START_TEST(test_unusable_location_never_falls_back) {
+  FakeRtmpServer server([](FakeConnection& c) { c.accept_until_publishing(2000); });
+  const std::string good = "rtmp://127.0.0.1:" + std::to_string(server.port()) + "/app/s";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rtmp:/127.0.0.1/live/x", "missing scheme"},
+      {"http://127.0.0.1/live/x", "unknown scheme"},
+      {"rtmp://127.0.0.1:65536/live/x", "above 65535"},
+      {good + " buffer=3000 bogus=1", "unknown option 'bogus'"},
+      {good + " playlist=1", "librtmp option 'playlist' is not supported"},
+      {"rtmp://user:" + std::string(kSecret) + "@127.0.0.1:99999/app/s", "above 65535"},
+  };
+  for (const auto& [location, why] : cases) {
+    SinkPipeline p(good, 5);
+    g_object_set(p.sink(), "location", location.c_str(), nullptr);
+    fail_unless_equals_int(p.play(), GST_STATE_CHANGE_FAILURE);
+    SinkError e = p.wait_sink_error(kErrorWaitMs);
+    p.stop_promptly();
+    std::string quoted = location.substr(0, location.find(kSecret) == std::string::npos
+                                                ? location.size()
+                                                : location.find("user:") + 4);
+    check_sink_error(e, GST_RESOURCE_ERROR_SETTINGS, quoted,
+                     {why.c_str(), "Invalid RTMP location"});
+    fail_if(p.wait_sink_error(200).got, "a second ERROR for one failure");
+  }
+  fail_unless_equals_int(server.accepted(), 0);
+}
+GST_END_TEST;
+
 static Suite* rtmpsink_suite() {
   Suite* s = suite_create("rtmpsink");
   TCase* errors = tcase_create("errors");
@@ -300,6 +333,7 @@ static Suite* rtmpsink_suite() {
   tcase_add_test(errors, test_disconnect_mid_stream);
   tcase_add_test(errors, test_bad_location);
   tcase_add_test(errors, test_bad_uri_keeps_location);
+  tcase_add_test(errors, test_unusable_location_never_falls_back);
   return s;
 }
 

@@ -74,7 +74,7 @@ GST_START_TEST(test_properties) {
   fail_unless_equals_int(get_uint(e, "timeout"), 10);
   fail_unless_equals_int(get_uint(e, "chunk-size"), 4096);
   fail_unless(get_bool(e, "async-connect"));
-  assert_str_eq(get_str(e, "flash-version"), "<null>");
+  assert_str_eq(get_str(e, "flash-version"), "FMLE/3.0 (compatible; GstRtmpNative)");
 
   // Round trips.
   g_object_set(e, "host", "media.example.org", "port", 1940, "application", "app/inst", "stream",
@@ -138,7 +138,7 @@ GST_START_TEST(test_properties) {
   gint authmod = -1;
   g_object_get(e, "tls-validation-flags", &flags, "authmod", &authmod, nullptr);
   fail_unless_equals_int(flags, G_TLS_CERTIFICATE_VALIDATE_ALL);
-  fail_unless_equals_int(authmod, 0);
+  fail_unless_equals_int(authmod, 1);  // auto, rtmp2's number
   g_object_set(e, "username", "u2", "password", "p2", "secure-token", "t", "proxy",
                "socks5://127.0.0.1:1080", "tls-ca-file", "/tmp/ca.pem", "tls-validation-flags",
                G_TLS_CERTIFICATE_UNKNOWN_CA, nullptr);
@@ -166,6 +166,26 @@ GST_START_TEST(test_properties) {
     fail_unless_equals_int(get_int(e, "port"), c.port);
     assert_str_eq(get_str(e, "location"), c.out);
   }
+  // The scheme property: a default port follows the scheme, an explicit one stays.
+  g_object_set(e, "location", "rtmp://h/a/s", nullptr);
+  gst_util_set_object_arg(G_OBJECT(e), "scheme", "rtmps");
+  fail_unless_equals_int(get_int(e, "port"), 443);
+  assert_str_eq(get_str(e, "location"), "rtmps://h/a/s");
+  g_object_set(e, "port", 8443, nullptr);
+  gst_util_set_object_arg(G_OBJECT(e), "scheme", "rtmpt");
+  fail_unless_equals_int(get_int(e, "port"), 8443);
+  assert_str_eq(get_str(e, "location"), "rtmpt://h:8443/a/s");
+  // flash-version: NULL restores the default.
+  g_object_set(e, "flash-version", nullptr, nullptr);
+  assert_str_eq(get_str(e, "flash-version"), "FMLE/3.0 (compatible; GstRtmpNative)");
+  // stop-commands (rtmp2sink's flags).
+  guint stop = 0;
+  g_object_get(e, "stop-commands", &stop, nullptr);
+  fail_unless_equals_int(stop, 5);  // fcunpublish + deletestream
+  gst_util_set_object_arg(G_OBJECT(e), "stop-commands", "closestream+deletestream");
+  g_object_get(e, "stop-commands", &stop, nullptr);
+  fail_unless_equals_int(stop, 6);
+
   const gchar* const* protocols = gst_uri_handler_get_protocols(GST_URI_HANDLER(e));
   std::string all;
   for (size_t i = 0; protocols && protocols[i]; i++) all += std::string(protocols[i]) + " ";

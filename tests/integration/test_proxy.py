@@ -185,7 +185,7 @@ def test_socks4_needs_an_address(rtmpsink, tmp_path, fixture_bf2):
         out = res.stdout + res.stderr
         # Refused in start(), as an unusable location, before any connection.
         assert res.returncode != 0 and not res.timed_out, res.describe()
-        assert f"Invalid RTMP location: {url}" in out, out
+        assert f"Invalid RTMP settings for {url}: cannot use proxy" in out, out
         proxy.stop()
         assert proxy.connections() == []
     assert "SOCKS4 needs an IPv4 address for the server, not 'localhost': use socks4a://" in out, out

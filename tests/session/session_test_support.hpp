@@ -21,7 +21,71 @@
 
 namespace sessiontest {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
+
+// What a test asks for, in the units tests want (milliseconds, byte bounds). connection() goes
+// the elements' way, config::Settings then config::validate(), and then sets what settings
+// cannot say (sub-second timeouts, the queue bound).
+struct TestConfig {
+  rtmpsession::Role role = rtmpsession::Role::kPublish;
+  std::string scheme = "rtmp";
+  std::string host = "127.0.0.1";
+  uint16_t port = 1935;
+  std::string application = "app";
+  std::string stream = "stream";
+  std::string tc_url;  // empty = derived
+  uint32_t timeout_ms = 5000;
+  uint32_t chunk_size = 4096;
+  size_t queue_bytes = rtmp::defaults::kQueueBytes;
+  int reconnect_attempts = 0;
+  uint32_t reconnect_delay_ms = 1000;
+  uint32_t reconnect_max_delay_ms = 30000;
+  std::string username, password;
+  std::string authmod;  // "", "none", "adobe", "llnw"
+  std::string secure_token;
+  uint32_t tls_validation_flags = 0x7f;
+  std::string tls_ca_file;
+  std::string proxy;
+
+  config::Settings settings() const {
+    config::Settings s;
+    s.scheme = rtmp::parse_scheme(scheme).value_or(rtmp::Scheme::kRtmp);
+    s.host = host;
+    s.port = port;
+    s.application = application;
+    s.stream = stream;
+    s.options.tc_url = tc_url;
+    s.timeout_s = (timeout_ms + 999) / 1000;
+    s.chunk_size = chunk_size;
+    s.reconnect_attempts = reconnect_attempts;
+    s.reconnect_delay_ms = reconnect_delay_ms;
+    s.reconnect_max_delay_ms = reconnect_max_delay_ms;
+    s.username = username;
+    s.password = password;
+    s.authmod = authmod == "none"    ? config::Authmod::kNone
+                : authmod == "adobe" ? config::Authmod::kAdobe
+                : authmod == "llnw"  ? config::Authmod::kLlnw
+                                     : config::Authmod::kAuto;
+    s.secure_token = secure_token;
+    s.tls_validation_flags = tls_validation_flags;
+    s.tls_ca_file = tls_ca_file;
+    s.proxy = proxy;
+    return s;
+  }
+  config::Connection connection() const {
+    std::string error;
+    std::optional<config::Connection> c = config::validate(settings(), role, &error);
+    if (!c) {
+      fprintf(stderr, "test configuration does not validate: %s\n", error.c_str());
+      abort();
+    }
+    c->timeout_ms = timeout_ms;
+    if (c->tunnel) c->tunnel->timeout_ms = timeout_ms;
+    c->publish.queue_bytes = queue_bytes;
+    c->play.queue_bytes = queue_bytes;
+    return *c;
+  }
+};
 // How soon cancel() must make run() return, from any phase.
 constexpr auto kPrompt = std::chrono::milliseconds(100);
 
@@ -76,7 +140,7 @@ struct Running {
   Recorder recorder;
   rtmpsession::Session session;
   std::thread thread;
-  explicit Running(rtmpsession::SessionConfig c) : session(std::move(c), &recorder) {
+  explicit Running(const TestConfig& c) : session(c.connection(), &recorder) {
     thread = std::thread([this] { session.run(); });
   }
   ~Running() {
@@ -84,11 +148,11 @@ struct Running {
     if (thread.joinable()) thread.join();
   }
   // Cancels and returns how long run() took to return.
-  Clock::duration cancel_and_join() {
-    auto start = Clock::now();
+  SteadyClock::duration cancel_and_join() {
+    auto start = SteadyClock::now();
     session.cancel();
     thread.join();
-    return Clock::now() - start;
+    return SteadyClock::now() - start;
   }
   // Waits for run() to return on its own (the session failed or closed).
   void join() { thread.join(); }

@@ -22,19 +22,20 @@ using namespace rtmpsession;
 using fakertmp::FakeConnection;
 using fakertmp::FakeRtmpServer;
 using rtmp::amf0::Value;
-using sessiontest::Clock;
 using sessiontest::kPrompt;
 using sessiontest::Recorder;
 using sessiontest::Running;
+using sessiontest::SteadyClock;
+using sessiontest::TestConfig;
 
 namespace {
 
 constexpr char kUser[] = "alice";
 constexpr char kPassword[] = "Pw-9f3Zq-unique-41";  // searched for in every message
 
-SessionConfig auth_config(uint16_t port, std::string authmod = "", std::string password = kPassword,
-                          std::string app = "app") {
-  SessionConfig c;
+TestConfig auth_config(uint16_t port, std::string authmod = "", std::string password = kPassword,
+                       std::string app = "app") {
+  TestConfig c;
   c.host = "127.0.0.1";
   c.port = port;
   c.application = app;
@@ -219,7 +220,7 @@ TEST(SessionAuth, PlayerAuthenticatesToo) {
   AuthServer auth;
   auth.play = true;
   FakeRtmpServer server(std::ref(auth));
-  SessionConfig c = auth_config(server.port());
+  TestConfig c = auth_config(server.port());
   c.role = Role::kPlay;
   Running r(std::move(c));
   ASSERT_TRUE(r.recorder.wait_state(State::kPlaying)) << r.recorder.error().message;
@@ -322,7 +323,7 @@ TEST(SessionAuth, AuthmodOtherThanTheServersIsRefused) {
 TEST(SessionAuth, NoCredentialsWithAChallenge) {
   AuthServer auth;
   FakeRtmpServer server(std::ref(auth));
-  SessionConfig c = auth_config(server.port());
+  TestConfig c = auth_config(server.port());
   c.username.clear();
   c.password.clear();
   Running r(std::move(c));
@@ -359,12 +360,12 @@ TEST(SessionAuth, ReconnectionAuthenticatesAgain) {
   AuthServer auth;
   auth.drop_after_publish = true;
   FakeRtmpServer server(std::ref(auth));
-  SessionConfig c = auth_config(server.port());
+  TestConfig c = auth_config(server.port());
   c.reconnect_attempts = 3;
   c.reconnect_delay_ms = 10;
   Running r(std::move(c));
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (r.session.stats().reconnects < 1 && Clock::now() < deadline)
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (r.session.stats().reconnects < 1 && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(r.session.stats().reconnects, 1u) << r.recorder.error().message;
   EXPECT_EQ(r.session.state(), State::kPublishing);
@@ -387,14 +388,14 @@ TEST(SessionAuth, CancelDuringTheExchangeIsPrompt) {
     c.stall_until_closed();  // the second connect gets no answer
   });
   Running r(auth_config(server.port()));
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (connections.load() < 2 && Clock::now() < deadline)
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (connections.load() < 2 && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(connections.load(), 2);
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   r.session.cancel();
   r.join();
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(1));
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(1));
 }
 
 // SecureToken: the server puts a TEA-encrypted token in connect's _result and checks the
@@ -432,7 +433,7 @@ TEST(SessionAuth, SecureTokenAnsweredBeforeCreateStream) {
       }
     }
   });
-  SessionConfig cfg = auth_config(server.port());
+  TestConfig cfg = auth_config(server.port());
   cfg.username.clear();
   cfg.password.clear();
   cfg.secure_token = "mysharedsecret";
@@ -454,7 +455,7 @@ TEST(SessionAuth, MalformedSecureTokenFails) {
     c.send_command("_result", connect->transaction_id, Value::Null(), {info});
     c.read_until_closed(5000);
   });
-  SessionConfig cfg = auth_config(server.port());
+  TestConfig cfg = auth_config(server.port());
   cfg.secure_token = "mysharedsecret";
   Running r(std::move(cfg));
   r.join();

@@ -22,10 +22,11 @@
 #include "transport/tcp_transport.hpp"
 
 using namespace rtmpsession;
-using sessiontest::Clock;
 using sessiontest::kPrompt;
 using sessiontest::Recorder;
 using sessiontest::Running;
+using sessiontest::SteadyClock;
+using sessiontest::TestConfig;
 
 namespace {
 
@@ -75,8 +76,8 @@ std::string zero() {
   return std::string(1, '\0');
 }
 
-SessionConfig tunnel_config(uint16_t port = 8080, uint32_t timeout_ms = 5000) {
-  SessionConfig c;
+TestConfig tunnel_config(uint16_t port = 8080, uint32_t timeout_ms = 5000) {
+  TestConfig c;
   c.scheme = "rtmpt";
   c.host = "127.0.0.1";
   c.port = port;
@@ -97,9 +98,10 @@ class TunnelTest : public ::testing::Test {
     GSocket* socket = g_socket_new_from_fd(fds[0], nullptr);
     ASSERT_NE(socket, nullptr);
     g_socket_set_blocking(socket, FALSE);
-    SessionConfig config = tunnel_config();
+    TestConfig config = tunnel_config();
     config.host = "example.com";
-    transport_ = std::make_unique<RtmptTransport>(std::make_unique<TcpTransport>(socket), config);
+    transport_ = std::make_unique<RtmptTransport>(std::make_unique<TcpTransport>(socket),
+                                                  *config.connection().tunnel);
     g_object_unref(socket);
   }
   void TearDown() override {
@@ -378,21 +380,21 @@ TEST(RtmptSession, CancelWhileTheTunnelOpensIsPrompt) {
   HttpPeer peer("");  // accepts, reads /open/1, never answers
   auto request = peer.request();
   Recorder recorder;
-  Session session(tunnel_config(peer.port(), 30000), &recorder);
+  Session session(tunnel_config(peer.port(), 30000).connection(), &recorder);
   std::thread thread([&] { session.run(); });
   ASSERT_EQ(request.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(request.get(), "/open/1");
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   session.cancel();
   thread.join();
-  EXPECT_LT(Clock::now() - start, kPrompt);
+  EXPECT_LT(SteadyClock::now() - start, kPrompt);
   EXPECT_EQ(session.state(), State::kClosed);
 }
 
 TEST(RtmptSession, TunnelThatNeverOpensTimesOut) {
   HttpPeer peer("");
   Recorder recorder;
-  Session session(tunnel_config(peer.port(), 300), &recorder);
+  Session session(tunnel_config(peer.port(), 300).connection(), &recorder);
   session.run();
   SessionError e = recorder.error();
   EXPECT_EQ(e.kind, ErrorKind::kTimeout);
@@ -402,7 +404,7 @@ TEST(RtmptSession, TunnelThatNeverOpensTimesOut) {
 TEST(RtmptSession, RefusedOpenFailsWithTheStatus) {
   HttpPeer peer("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
   Recorder recorder;
-  Session session(tunnel_config(peer.port(), 5000), &recorder);
+  Session session(tunnel_config(peer.port(), 5000).connection(), &recorder);
   session.run();
   SessionError e = recorder.error();
   EXPECT_EQ(e.kind, ErrorKind::kConnectFailed);

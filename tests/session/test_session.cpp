@@ -22,17 +22,17 @@
 using namespace rtmpsession;
 using fakertmp::FakeConnection;
 using fakertmp::FakeRtmpServer;
-using sessiontest::Clock;
 using sessiontest::kPrompt;
 using sessiontest::Recorder;
 using sessiontest::refused_port;
 using sessiontest::Running;
+using sessiontest::SteadyClock;
+using sessiontest::TestConfig;
 
 namespace {
 
-SessionConfig config_for(uint16_t port, uint32_t timeout_ms = 5000,
-                         std::string host = "127.0.0.1") {
-  SessionConfig c;
+TestConfig config_for(uint16_t port, uint32_t timeout_ms = 5000, std::string host = "127.0.0.1") {
+  TestConfig c;
   c.host = std::move(host);
   c.port = port;
   c.application = "app";
@@ -209,7 +209,7 @@ TEST(SessionCancel, WhileBlockedWritingToAPeerThatStoppedReading) {
     c.accept_until_publishing();
     while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   });
-  SessionConfig cfg = config_for(server.port(), 0);
+  TestConfig cfg = config_for(server.port(), 0);
   cfg.queue_bytes = 1 << 20;
   Running r(cfg);
   ASSERT_TRUE(r.recorder.wait_state(State::kPublishing));
@@ -220,8 +220,8 @@ TEST(SessionCancel, WhileBlockedWritingToAPeerThatStoppedReading) {
     pusher_done = true;
   });
   // Wait until the queue is full and the pusher is blocked on it.
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (r.session.stats().queued_bytes < cfg.queue_bytes && Clock::now() < deadline)
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (r.session.stats().queued_bytes < cfg.queue_bytes && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ASSERT_FALSE(pusher_done) << "the peer was expected to block us";
@@ -274,13 +274,13 @@ TEST(SessionLeaks, ThousandFailedConnectsLeaveNoDescriptorBehind) {
   size_t before = open_fds();
   for (int i = 0; i < 1000; i++) {
     Recorder rec;
-    Session s(config_for(refused, 1000), &rec);
+    Session s(config_for(refused, 1000).connection(), &rec);
     s.run();
     ASSERT_EQ(rec.error().kind, ErrorKind::kConnectionRefused) << i;
   }
   for (int i = 0; i < 1000; i++) {
     Recorder rec;
-    Session s(config_for(hole.port(), 2), &rec);
+    Session s(config_for(hole.port(), 2).connection(), &rec);
     s.run();
     ASSERT_EQ(rec.error().kind, ErrorKind::kTimeout) << i;
   }
@@ -441,8 +441,8 @@ std::vector<rtmp::Message> media_of(const std::vector<rtmp::Message>& log) {
   return out;
 }
 
-SessionConfig reconnecting_config(uint16_t port, int attempts) {
-  SessionConfig c = config_for(port, 3000);
+TestConfig reconnecting_config(uint16_t port, int attempts) {
+  TestConfig c = config_for(port, 3000);
   c.reconnect_attempts = attempts;
   c.reconnect_delay_ms = 50;
   c.reconnect_max_delay_ms = 200;
@@ -480,8 +480,8 @@ TEST(SessionReconnect, PublisherResumesWithHeadersAtAKeyframe) {
   std::thread pusher([&] { push_stream(r.session, stop); });
   ASSERT_TRUE(server.wait_finished(1, 10000));
   ASSERT_TRUE(r.recorder.wait_state(State::kReconnecting));
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (r.session.stats().reconnects < 1 && Clock::now() < deadline)
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (r.session.stats().reconnects < 1 && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(r.session.stats().reconnects, 1u);
   EXPECT_EQ(r.session.state(), State::kPublishing);
@@ -558,8 +558,8 @@ TEST(SessionReconnect, ReconnectRequestMovesToTheGivenUrlAtTheNextKeyframe) {
   Running r(config_for(a.port(), 3000));  // reconnect-attempts 0: a request is still obeyed
   std::atomic<bool> stop{false};
   std::thread pusher([&] { push_stream(r.session, stop); });
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (r.session.stats().reconnects < 1 && Clock::now() < deadline)
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (r.session.stats().reconnects < 1 && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   stop = true;
@@ -594,7 +594,7 @@ TEST(SessionReconnect, PlayerReconnectsAndMarksTheFirstMessageAfter) {
     }
     while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   });
-  SessionConfig cfg = reconnecting_config(server.port(), 3);
+  TestConfig cfg = reconnecting_config(server.port(), 3);
   cfg.role = Role::kPlay;
   Running r(cfg);
   std::vector<std::pair<uint8_t, bool>> got;  // (frame tag, discont)
@@ -634,7 +634,7 @@ TEST(SessionPublish, BurstWithServerAcknowledgementsCompletesAndFinishes) {
   });
   for (uint32_t chunk : {128u, 4096u}) {
     received = 0;
-    SessionConfig cfg = config_for(server.port(), 5000);
+    TestConfig cfg = config_for(server.port(), 5000);
     cfg.chunk_size = chunk;
     Running r(cfg);
     constexpr int kMessages = 384;  // 24 MiB of 64 KiB messages, six times the queue bound
@@ -648,8 +648,8 @@ TEST(SessionPublish, BurstWithServerAcknowledgementsCompletesAndFinishes) {
     r.join();
     EXPECT_EQ(r.session.state(), State::kClosed);
     EXPECT_EQ(r.session.stats().media_messages_sent, uint64_t{kMessages});
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (received < uint64_t{kMessages} * 64 * 1024 && Clock::now() < deadline)
+    auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+    while (received < uint64_t{kMessages} * 64 * 1024 && SteadyClock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(received.load(), uint64_t{kMessages} * 64 * 1024) << "chunk " << chunk;
   }
@@ -679,8 +679,8 @@ TEST(SessionPublish, FastSmallMessagesArriveInOrderWithoutAWakeUpEach) {
     return got.size();
   };
   auto wait_for_count = [&](size_t n) {
-    auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (received() < n && Clock::now() < deadline)
+    auto deadline = SteadyClock::now() + std::chrono::seconds(20);
+    while (received() < n && SteadyClock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     return received() >= n;
   };
@@ -689,7 +689,7 @@ TEST(SessionPublish, FastSmallMessagesArriveInOrderWithoutAWakeUpEach) {
       std::lock_guard lock(mutex);
       got.clear();
     }
-    SessionConfig cfg = config_for(server.port(), 5000);
+    TestConfig cfg = config_for(server.port(), 5000);
     cfg.chunk_size = chunk;
     Running r(cfg);
     ASSERT_TRUE(r.session.wait_streaming());

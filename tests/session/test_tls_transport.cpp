@@ -29,10 +29,11 @@
 #include "transport/tls_transport.hpp"
 
 using namespace rtmpsession;
-using sessiontest::Clock;
 using sessiontest::kPrompt;
 using sessiontest::Recorder;
 using sessiontest::Running;
+using sessiontest::SteadyClock;
+using sessiontest::TestConfig;
 
 namespace {
 
@@ -277,9 +278,9 @@ class TlsTestServer {
 
 // ---- The session on its own thread ------------------------------------------------------------
 
-SessionConfig rtmps_config(uint16_t port, std::string host = "127.0.0.1",
-                           uint32_t flags = G_TLS_CERTIFICATE_VALIDATE_ALL, bool with_ca = true) {
-  SessionConfig c;
+TestConfig rtmps_config(uint16_t port, std::string host = "127.0.0.1",
+                        uint32_t flags = G_TLS_CERTIFICATE_VALIDATE_ALL, bool with_ca = true) {
+  TestConfig c;
   c.scheme = "rtmps";
   c.host = std::move(host);
   c.port = port;
@@ -317,12 +318,12 @@ FakeRtmpServer::Handler accept_publishing_then_wait() {
 }
 
 // Runs a publisher against `identity` and returns the error (kNone if it reached publishing).
-SessionError publish_against(const Identity& identity, SessionConfig config) {
+SessionError publish_against(const Identity& identity, TestConfig config) {
   TlsRtmpServer server(identity, accept_publishing_then_wait());
   config.port = server.tls.port();
   Running r(std::move(config));
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (Clock::now() < deadline) {
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (SteadyClock::now() < deadline) {
     State s = r.session.state();
     if (s == State::kPublishing) return {};
     if (s == State::kBroken) return r.recorder.error();
@@ -414,7 +415,7 @@ TEST(TlsCertificate, ExpiredIsRejectedUnlessAllowed) {
 }
 
 TEST(TlsCertificate, UnreadableCaFileIsASettingsError) {
-  SessionConfig c = rtmps_config(0);
+  TestConfig c = rtmps_config(0);
   c.tls_ca_file = pki().dir + "/missing.pem";
   SessionError e = publish_against(pki().server, c);
   EXPECT_EQ(e.kind, ErrorKind::kBadLocation);
@@ -483,7 +484,7 @@ TEST(TlsHandshake, CancelWhileTheServerDoesNotAnswer) {
 
 TEST(TlsHandshake, TimeoutNamesTheTlsHandshake) {
   SilentTlsServer silent;
-  SessionConfig c = rtmps_config(silent.port());
+  TestConfig c = rtmps_config(silent.port());
   c.timeout_ms = 300;
   Running r(c);
   ASSERT_TRUE(silent.got_client_hello());
@@ -524,7 +525,7 @@ TEST(TlsMedia, CancelWhileBlockedWritingToAPeerThatStoppedReading) {
     c.accept_until_publishing();
     while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   });
-  SessionConfig cfg = rtmps_config(server.tls.port());
+  TestConfig cfg = rtmps_config(server.tls.port());
   cfg.timeout_ms = 0;
   cfg.queue_bytes = 1 << 20;
   Running r(cfg);
@@ -536,8 +537,8 @@ TEST(TlsMedia, CancelWhileBlockedWritingToAPeerThatStoppedReading) {
     pusher_done = true;
   });
   // Wait until the queue is full: TLS output and every socket buffer on the way are full too.
-  auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (r.session.stats().queued_bytes < cfg.queue_bytes && Clock::now() < deadline)
+  auto deadline = SteadyClock::now() + std::chrono::seconds(20);
+  while (r.session.stats().queued_bytes < cfg.queue_bytes && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ASSERT_FALSE(pusher_done) << "the peer was expected to block us";
@@ -557,7 +558,7 @@ TEST(TlsMedia, PlayedMediaArrivesIntact) {
     }
     c.read_until_closed(10000);
   });
-  SessionConfig c = rtmps_config(server.tls.port());
+  TestConfig c = rtmps_config(server.tls.port());
   c.role = Role::kPlay;
   Running r(c);
   uint32_t i = 0;
@@ -605,7 +606,8 @@ TEST(TlsLayer, EstablishesTheInnerLayerFirst) {
   GSocket* socket = g_socket_new_from_fd(connect_loopback(server.port()), &error);
   ASSERT_NE(socket, nullptr);
   g_socket_set_blocking(socket, FALSE);
-  TlsTransport tls(std::make_unique<GatedTransport>(socket), rtmps_config(server.port()));
+  TlsTransport tls(std::make_unique<GatedTransport>(socket),
+                   *rtmps_config(server.port()).connection().tls);
   g_object_unref(socket);
   EXPECT_EQ(tls.establishing_what(), "the gate");
   IoResult r = tls.establish();

@@ -213,5 +213,15 @@ TEST(Url, PrefixesNeverCrash) {
   }
 }
 
+TEST(Url, WithoutPassword) {
+  EXPECT_EQ(without_password("rtmp://bob:secret@h:99999/a/s"), "rtmp://bob@h:99999/a/s");
+  EXPECT_EQ(without_password("rtmp://:secret@h/a"), "rtmp://@h/a");
+  EXPECT_EQ(without_password("rtmp://bob@h/a"), "rtmp://bob@h/a");
+  EXPECT_EQ(without_password("rtmp://h/a/b@c:d"), "rtmp://h/a/b@c:d");  // '@' after the path
+  EXPECT_EQ(without_password("rtmp://h:1935/a"), "rtmp://h:1935/a");
+  EXPECT_EQ(without_password("no scheme at all"), "no scheme at all");
+  EXPECT_EQ(without_password("rtmp://u:p@w@h/a"), "rtmp://u@h/a");  // the last '@' ends it
+}
+
 }  // namespace
 }  // namespace rtmp

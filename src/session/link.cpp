@@ -1,0 +1,204 @@
+#include "session/link.hpp"
+
+#include <glib.h>
+
+#include "transport/transport_factory.hpp"
+
+namespace rtmpsession {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxWriteSlices = 64;  // views per gathering write
+constexpr int kMaxReadsPerWakeup = 16;
+
+}  // namespace
+
+Link::Link(GMainContext* context, const Clock& clock, const config::Connection& connection,
+           rtmp::ClientConfig client_config, LinkObserver& observer)
+    : context_(context),
+      clock_(clock),
+      connection_(connection),
+      client_config_(std::move(client_config)),
+      observer_(observer),
+      start_us_(clock.now_us()) {}
+
+Link::~Link() {
+  retire();
+}
+
+uint32_t Link::now_ms() const {
+  return static_cast<uint32_t>((clock_.now_us() - start_us_) / 1000);
+}
+
+void Link::start() {
+  const config::Endpoint& hop = connection_.first_hop();
+  // "proxy: connection refused by 127.0.0.1:1080: ..." when it is the proxy that cannot be reached.
+  std::string prefix = connection_.proxy ? "proxy: " : "";
+  TcpConnector::Callbacks cb;
+  cb.on_phase = [this](TcpConnector::Phase p) { observer_.on_link_phase(p); };
+  cb.on_connected = [this](GSocket* s) { on_connected(s); };
+  cb.on_failed = [this, prefix](ErrorKind k, std::string m) { fail(k, prefix + m); };
+  connector_ = std::make_unique<TcpConnector>(context_, hop.host, hop.port, connection_.timeout_ms,
+                                              std::move(cb));
+  connector_->start();
+}
+
+void Link::retire() {
+  retired_ = true;
+  if (connector_) connector_->cancel();
+  establish_watch_.reset();
+  read_watch_.reset();
+  write_watch_.reset();
+}
+
+void Link::fail(ErrorKind kind, std::string message) {
+  if (retired_) return;
+  observer_.on_link_failed(kind, std::move(message));
+}
+
+std::string Link::establishing_what() const {
+  return transport_ ? transport_->establishing_what() : std::string("the TCP connection");
+}
+
+std::string Link::transport_description() const {
+  return transport_ ? transport_->describe() : std::string();
+}
+
+void Link::on_connected(GSocket* socket) {
+  transport_ = make_transport(connection_, socket);
+  observer_.on_link_connected();
+  if (!retired_) continue_establish();
+}
+
+void Link::continue_establish() {
+  if (!transport_ || established_ || retired_) return;
+  IoResult r = transport_->establish();
+  switch (r.status) {
+    case IoStatus::kOk:
+      establish_watch_.reset();
+      established_ = true;
+      start_client();
+      return;
+    case IoStatus::kWouldBlock:
+      // Re-armed every time: the condition to wait for may change (TLS).
+      establish_watch_.watch_socket(context_, transport_->socket(), transport_->wait_condition());
+      return;
+    case IoStatus::kClosed:
+      establish_watch_.reset();
+      fail(ErrorKind::kConnectFailed,
+           "connection closed during " + transport_->establishing_what());
+      return;
+    case IoStatus::kError:
+      establish_watch_.reset();
+      fail(r.kind, std::move(r.message));
+      return;
+  }
+}
+
+void Link::start_client() {
+  read_buffer_.resize(kReadChunk);
+  read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
+  std::vector<uint8_t> random(1528);
+  for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
+  client_ = std::make_unique<rtmp::ClientConnection>(client_config_, random, now_ms());
+  client_->start();
+  observer_.on_link_established();
+  if (retired_) return;
+  observer_.on_client_events();
+  if (retired_) return;
+  flush();
+  // Bytes a layer already holds (sent right after a proxy's reply or the TLS handshake) do not
+  // make the socket readable again.
+  if (!retired_ && transport_->has_buffered_input()) read();
+}
+
+void Link::read() {
+  if (in_read_) return;  // an observer resumed reading from inside this loop: it goes on
+  in_read_ = true;
+  read_some();
+  in_read_ = false;
+  if (!retired_) flush();
+}
+
+void Link::read_some() {
+  for (int i = 0; i < kMaxReadsPerWakeup && !retired_ && client_ && reading_; i++) {
+    IoResult r = transport_->read(read_buffer_.data(), read_buffer_.size());
+    if (r.status == IoStatus::kWouldBlock) break;
+    if (r.status == IoStatus::kError) {
+      fail(r.kind, std::move(r.message));
+      return;
+    }
+    if (r.status == IoStatus::kClosed) {
+      if (!retired_) observer_.on_peer_closed();
+      return;
+    }
+    client_->receive(rtmp::ByteView(read_buffer_.data(), r.bytes), now_ms());
+    observer_.on_client_events();
+    if (r.bytes < read_buffer_.size() && !transport_->has_buffered_input()) break;
+  }
+}
+
+void Link::flush() {
+  if (!transport_ || !client_ || retired_) return;
+  IoResult r = IoResult::ok(0);
+  // Chunk headers and payload pieces go out in one gathering write, from where they are.
+  rtmp::ByteView slices[kMaxWriteSlices];
+  GOutputVector vectors[kMaxWriteSlices];
+  while (client_->has_output()) {
+    size_t n = client_->output_slices(slices, kMaxWriteSlices);
+    for (size_t i = 0; i < n; i++) vectors[i] = GOutputVector{slices[i].data(), slices[i].size()};
+    r = transport_->write(vectors, n);
+    if (r.status == IoStatus::kOk && r.bytes == 0) r = IoResult::would_block();  // contract breach
+    if (r.status != IoStatus::kOk) break;
+    client_->consume_output(r.bytes);
+  }
+  if (r.status == IoStatus::kOk) r = transport_->flush();
+  if (r.status == IoStatus::kWouldBlock) {
+    if (write_stall_since_us_ == 0) write_stall_since_us_ = clock_.now_us();
+    // Re-armed every time: the condition to wait for may change (TLS).
+    write_watch_.watch_socket(context_, transport_->socket(), transport_->wait_condition());
+    return;
+  }
+  if (r.status == IoStatus::kError || r.status == IoStatus::kClosed) {
+    std::string msg = r.status == IoStatus::kClosed ? "connection closed while sending" : r.message;
+    fail(r.status == IoStatus::kClosed ? ErrorKind::kDisconnected : r.kind, std::move(msg));
+    return;
+  }
+  write_stall_since_us_ = 0;
+  write_watch_.reset();
+  observer_.on_flushed();
+}
+
+void Link::on_socket_writable() {
+  flush();
+}
+
+void Link::set_reading(bool reading) {
+  if (!transport_ || !established_ || retired_ || reading == reading_) return;
+  reading_ = reading;
+  if (!reading) {
+    read_watch_.reset();
+    return;
+  }
+  read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
+  // Bytes the transport already decoded do not make the socket readable.
+  if (transport_->has_buffered_input()) read();
+}
+
+void Link::shutdown_write() {
+  if (transport_) transport_->shutdown_write();
+}
+
+int64_t Link::next_wakeup_us() const {
+  return transport_ && established_ ? transport_->next_wakeup_us() : 0;
+}
+
+void Link::on_timer(int64_t now_us) {
+  if (!transport_ || !established_ || retired_) return;
+  transport_->on_tick(now_us);
+  if (client_ && reading_ && transport_->has_buffered_input()) read();
+  if (!retired_) flush();
+}
+
+}  // namespace rtmpsession

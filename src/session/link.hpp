@@ -1,0 +1,108 @@
+// One connection attempt of a session: TCP (TcpConnector), then the transport stack's set-up
+// (proxy, TLS, tunnel), then the bytes between the transport and the protocol client
+// (rtmp::ClientConnection). It owns the socket watches; the session owns the state machine and
+// hears about everything through LinkObserver.
+//
+// A link is never destroyed from inside one of its callbacks: the session retire()s it (all
+// watches stop, nothing is called any more) and destroys it later.
+#pragma once
+
+#include <gio/gio.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/connection.hpp"
+#include "rtmp/client_connection.hpp"
+#include "session/clock.hpp"
+#include "session/glib_source.hpp"
+#include "transport/tcp_connector.hpp"
+#include "transport/transport.hpp"
+
+namespace rtmpsession {
+
+class LinkObserver {
+ public:
+  virtual ~LinkObserver() = default;
+  virtual void on_link_phase(TcpConnector::Phase phase) = 0;  // resolving, then connecting
+  // TCP is connected; the transport's set-up (if any) starts.
+  virtual void on_link_connected() = 0;
+  // The transport is ready and the protocol client has started (its handshake is out).
+  virtual void on_link_established() = 0;
+  // The client has events to take (after bytes were fed to it).
+  virtual void on_client_events() = 0;
+  // The server closed the connection (end of stream on the socket).
+  virtual void on_peer_closed() = 0;
+  // Everything the client had to send is out (after any flush that did not block).
+  virtual void on_flushed() = 0;
+  virtual void on_link_failed(ErrorKind kind, std::string message) = 0;
+};
+
+class Link {
+ public:
+  // `client_config` is the connection's, with this attempt's authentication answer in it.
+  Link(GMainContext* context, const Clock& clock, const config::Connection& connection,
+       rtmp::ClientConfig client_config, LinkObserver& observer);
+  ~Link();
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  void start();
+  // Stops every watch and the connector; no observer call after this.
+  void retire();
+  // True while a resolver call has not called back yet (keep the link until it has).
+  bool busy() const { return connector_ && connector_->busy(); }
+
+  bool established() const { return established_; }
+  // What the set-up is waiting for, for timeout messages ("the TLS handshake").
+  std::string establishing_what() const;
+  std::string transport_description() const;
+  rtmp::ClientConnection* client() { return client_.get(); }
+  const rtmp::ClientConnection* client() const { return client_.get(); }
+
+  // Reads what the transport has and feeds it to the client (on_client_events() per read).
+  void read();
+  // Sends what the client has; watches for writability when the socket is full.
+  void flush();
+  // Stops or resumes reading from the socket (play flow control).
+  void set_reading(bool reading);
+  // Half-closes the sending direction once everything was sent.
+  void shutdown_write();
+  // When the send direction has been blocked since (0 = not blocked).
+  int64_t write_stall_since_us() const { return write_stall_since_us_; }
+  // The transport's own timer (RTMPT polls): when it is due (0 = none), and running it.
+  int64_t next_wakeup_us() const;
+  void on_timer(int64_t now_us);
+  // Transport set-up retried (the session's tick).
+  void continue_establish();
+
+ private:
+  void on_connected(GSocket* socket);
+  void on_socket_writable();
+  void read_some();
+  void start_client();
+  void fail(ErrorKind kind, std::string message);
+  uint32_t now_ms() const;
+
+  GMainContext* context_;
+  const Clock& clock_;
+  const config::Connection& connection_;
+  rtmp::ClientConfig client_config_;
+  LinkObserver& observer_;
+  int64_t start_us_;
+  std::unique_ptr<TcpConnector> connector_;
+  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<rtmp::ClientConnection> client_;
+  bool established_ = false;
+  bool retired_ = false;
+  bool reading_ = true;
+  bool in_read_ = false;
+  int64_t write_stall_since_us_ = 0;
+  std::vector<uint8_t> read_buffer_;
+  Source establish_watch_{[this] { continue_establish(); }};
+  Source read_watch_{[this] { read(); }};
+  Source write_watch_{[this] { on_socket_writable(); }};
+};
+
+}  // namespace rtmpsession

@@ -1,0 +1,90 @@
+// The playing side of a session, without I/O: the incoming queue the source element pulls from,
+// its flow control (the session stops reading from the socket while the queue is over its bound,
+// so TCP back-pressure reaches the server, and resumes once half of it was taken), seek and
+// pause requests, and the discontinuity after a reconnection. It mirrors the publisher's
+// MediaQueue: one mutex, one condition variable.
+//
+// Threads: pull(), seek(), pause(), set_flushing() on the streaming/application threads; the
+// on_*() calls and take_requests() on the session thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "config/connection.hpp"
+#include "rtmp/message.hpp"
+
+namespace rtmpsession {
+
+// What Session::pull() (play) gives back.
+enum class PullResult {
+  kMessage,   // an audio, video or script message
+  kEnd,       // the server ended the stream (Play.Stop, Play.Complete, UnpublishNotify, StreamEOF)
+  kError,     // the session broke (the error went to the listener)
+  kFlushing,  // set_flushing(true) or the session was cancelled
+  kTimeout,   // nothing arrived within the given time
+};
+
+class Player {
+ public:
+  explicit Player(const config::PlayOptions& options) : max_bytes_(options.queue_bytes) {}
+
+  // Streaming thread: the next message, waiting up to timeout_us (< 0: no limit). *discont is
+  // set for the first message after a reconnection; *resume_reading when the session must be
+  // woken because reading may go on again.
+  PullResult pull(rtmp::Message* out, int64_t timeout_us, bool* discont, bool* resume_reading);
+  // Recorded streams: drops what is queued, and what arrives until the server confirms the seek.
+  // False when it repeats the seek already pending (a demuxer forwards one per pad).
+  bool seek(uint32_t ms);
+  void pause(bool paused);
+  void set_flushing(bool flushing);
+  bool recorded() const { return recorded_.load(); }
+
+  // Session thread.
+  void on_media(rtmp::Message&& m);
+  void on_stream_ended();
+  void on_recorded() { recorded_.store(true); }
+  void on_seek_done();
+  // The session ended (closed, broken or cancelled): pull() returns `result` once the queue is
+  // empty (kFlushing: at once).
+  void on_session_ended(PullResult result);
+  // The next message queued from now on is the first of a new connection.
+  void on_reconnected();
+  // Whether to read from the socket: false from when the queue reaches its bound until the
+  // consumer has taken half of it. Remembers the answer (pull() uses it to ask for a resume).
+  bool update_reading();
+  bool stream_ended() const;
+
+  struct Requests {
+    std::optional<uint32_t> seek_ms;
+    std::optional<bool> pause;  // pause (true) or resume (false)
+    uint32_t position_ms = 0;   // the last media timestamp, where a pause stops
+  };
+  Requests take_requests();
+
+ private:
+  bool ready() const;
+
+  const size_t max_bytes_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<rtmp::Message> items_;
+  size_t bytes_ = 0;
+  bool reading_paused_ = false;
+  size_t discont_after_ = SIZE_MAX;  // messages before the first one of a new connection
+  bool stream_ended_ = false;
+  bool discard_until_seeked_ = false;
+  bool flushing_ = false;
+  std::optional<PullResult> ended_;
+  Requests requests_;
+  uint32_t last_seek_ms_ = 0;
+  uint32_t last_media_ts_ = 0;
+  std::atomic<bool> recorded_{false};
+};
+
+}  // namespace rtmpsession

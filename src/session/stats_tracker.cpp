@@ -1,0 +1,62 @@
+#include "session/stats_tracker.hpp"
+
+namespace rtmpsession {
+
+namespace {
+
+void add_totals(rtmp::ClientCounters& into, const rtmp::ClientCounters& c) {
+  into.bytes_out += c.bytes_out;
+  into.bytes_in += c.bytes_in;
+  into.messages_out += c.messages_out;
+  into.messages_in += c.messages_in;
+  into.media_messages_out += c.media_messages_out;
+}
+
+void copy_settings(rtmp::ClientCounters& into, const rtmp::ClientCounters& c) {
+  into.bytes_acked_by_peer = c.bytes_acked_by_peer;
+  into.bytes_acked_to_peer = c.bytes_acked_to_peer;
+  into.out_window_ack_size = c.out_window_ack_size;
+  into.out_chunk_size = c.out_chunk_size;
+  into.in_chunk_size = c.in_chunk_size;
+  into.in_window_ack_size = c.in_window_ack_size;
+}
+
+}  // namespace
+
+void StatsTracker::update(const rtmp::ClientCounters* current, int64_t now_us) {
+  total_ = carried_;
+  if (current) {
+    add_totals(total_, *current);
+    copy_settings(total_, *current);
+  }
+  uint64_t bytes = role_ == Role::kPublish ? total_.bytes_out : total_.bytes_in;
+  if (samples_.empty() || now_us - samples_.back().first >= kSampleEveryUs)
+    samples_.emplace_back(now_us, bytes);
+  while (samples_.size() > 2 && now_us - samples_.front().first > kRateWindowUs)
+    samples_.pop_front();
+  const auto& first = samples_.front();
+  int64_t span = now_us - first.first;
+  bitrate_bps_ = span > 0 ? double(bytes - first.second) * 8.0 * 1e6 / double(span) : 0;
+}
+
+void StatsTracker::connection_ended(const rtmp::ClientCounters& c) {
+  add_totals(carried_, c);
+  copy_settings(carried_, c);
+}
+
+void StatsTracker::fill(SessionStats* s) const {
+  s->bytes_sent = total_.bytes_out;
+  s->bytes_received = total_.bytes_in;
+  s->messages_sent = total_.messages_out;
+  s->messages_received = total_.messages_in;
+  s->media_messages_sent = total_.media_messages_out;
+  s->bytes_acked_by_peer = total_.bytes_acked_by_peer;
+  s->bytes_acked_to_peer = total_.bytes_acked_to_peer;
+  s->out_window_ack_size = total_.out_window_ack_size;
+  s->out_chunk_size = total_.out_chunk_size;
+  s->in_chunk_size = total_.in_chunk_size;
+  s->in_window_ack_size = total_.in_window_ack_size;
+  s->bitrate_bps = bitrate_bps_;
+}
+
+}  // namespace rtmpsession
