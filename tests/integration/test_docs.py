@@ -14,7 +14,10 @@ Conventions the docs' lines rely on (also described in docs/README.md):
   server on 127.0.0.1 started for the line: nginx-rtmp for rtmp://; nginx's stream module
   terminating TLS in front of it for rtmps:// (tls_support.py); the RTMPT gateway
   (rtmpt_gateway.py) for rtmpt://, with TLS for rtmpts://.  `proxy=socks5://...` is rewritten
-  to a microsocks proxy (socks_support.py).  No line ever reaches another address.
+  to a microsocks proxy (socks_support.py).  A line with credentials (`username=` and
+  `password=`, or user:password@ in the URL) talks to auth_gate.py in front of nginx, which
+  demands Adobe authentication with exactly those credentials and checks the response.
+  No line ever reaches another address.
 - Applications: `live` is nginx's live application (recorded, so a publishing line is checked
   against what nginx received); `vod` and `ondemand` play files (nginx's `play`): `file.flv`,
   `clip` (= clip.flv) and `mp4:show.mp4` are made from the test's FLV.
@@ -34,6 +37,8 @@ Conventions the docs' lines rely on (also described in docs/README.md):
 - Playing a live stream: the line starts first; once nginx lists it as a player, the test
   publishes its FLV to that stream (filesrc ! rtmpsink); the line must end by itself (EOS
   when the publisher leaves) with exit code 0.
+- SecureToken (`token=`, `secure-token=`): nginx sends no secureToken, so the secret is not
+  used; the exchange is tested in tests/session/test_auth_session.cpp.
 - `GST_PLUGIN_PATH=$PWD/build/gst` in front of a line is what the test environment has already.
 
 A line passes when gst-launch-1.0 exits 0 within its time limit and: publishing lines, nginx
@@ -49,7 +54,7 @@ import shlex
 import shutil
 import signal
 import subprocess
-import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,8 +168,11 @@ class Plan:
     target: Target | None = None
     proxy_token: int | None = None
     proxy_userinfo: str | None = None
+    proxy_scheme: str = "socks5"
     tls_ca_token: int | None = None
     tls_server: str = ""                    # "ca" or "self" (rtmps, rtmpts)
+    auth: tuple[str, str] | None = None     # (user, password) the gate demands
+    secure_token: bool = False
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     observed_sinks: list[str] = field(default_factory=list)
@@ -180,6 +188,10 @@ class Plan:
         extra = []
         if self.proxy_token is not None:
             extra.append("through SOCKS5 (microsocks)")
+        if self.auth:
+            extra.append(f"Adobe authentication as {self.auth[0]!r} (auth_gate.py)")
+        if self.secure_token:
+            extra.append("SecureToken secret given, not asked for (nginx sends no secureToken)")
         if self.tls_server:
             extra.append(f"TLS server with a {'CA-signed' if self.tls_server == 'ca' else 'self-signed'}"
                          " certificate")
@@ -310,11 +322,27 @@ def classify(line: DocLine) -> Plan:
         _vod_file(plan.target.stream)  # raises for names the test cannot serve
     if plan.role == "publish" and not plan.inputs and not plan.test_source_buffers:
         raise Unclassifiable("publishing, but from neither in.flv nor a test source")
+    user = keys["username"][1] if "username" in keys else None
+    password = keys["password"][1] if "password" in keys else None
+    if plan.target.userinfo:
+        u, _, pw = plan.target.userinfo.partition(":")
+        user, password = user or urllib.parse.unquote(u), password or urllib.parse.unquote(pw)
+    if user is not None or password is not None:
+        if not user or not password:
+            raise Unclassifiable("a user name without a password or the other way round")
+        if plan.target.scheme != "rtmp" or "proxy" in keys:
+            raise Unclassifiable("authentication is run over plain rtmp:// only")
+        if keys.get("authmod", (0, "auto"))[1] not in ("auto", "adobe"):
+            raise Unclassifiable(f"authmod={keys['authmod'][1]} (the gate speaks adobe)")
+        plan.auth = (user, password)
+    plan.secure_token = "secure-token" in keys or any(
+        o.lower().startswith("token=") for o in plan.target.options.split())
     if "proxy" in keys:
         m = PROXY_RE.match(keys["proxy"][1])
         if not m:
             raise Unclassifiable(f"proxy {keys['proxy'][1]!r}: only socks5:// is provided")
         plan.proxy_token, plan.proxy_userinfo = keys["proxy"][0], m.group("userinfo")
+        plan.proxy_scheme = m.group("scheme")
     if plan.target.scheme in ("rtmps", "rtmpts"):
         plan.tls_server = "self" if "tls-validation-flags" in keys else "ca"
         if "tls-ca-file" in keys:
@@ -346,6 +374,9 @@ def _vod_file(stream: str) -> tuple[str, str]:
         raise Unclassifiable(f"vod stream {stream!r}")
     if "/" in name or not name:
         raise Unclassifiable(f"vod stream {stream!r}")
+    ext = Path(name).suffix
+    if ext not in ("", ".flv", ".mp4"):
+        raise Unclassifiable(f"vod stream {stream!r}: no {ext} file is provided")
     if kind == "mp4" or name.endswith(".mp4"):
         return (name if name.endswith(".mp4") else name + ".mp4"), "mp4"
     return (name if name.endswith(".flv") else name + ".flv"), "flv"
@@ -493,13 +524,20 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
                 gateway = RtmptGateway(ng.port, tls=certs).start()
                 cleanup.append(gateway.stop)
                 port = gateway.port
+            gate = None
+            if plan.auth:
+                from auth_gate import AdobeAuthGate
+                gate = AdobeAuthGate(ng.port, *plan.auth).__enter__()
+                cleanup.append(gate.stop)
+                port = gate.port
             if plan.proxy_token is not None:
                 if not socks_support.have_microsocks():
                     pytest.fail("microsocks is not installed (scripts/install-deps.sh)")
                 proxy = socks_support.Microsocks(workdir=tmp_path / "socks").start()
                 cleanup.append(proxy.stop)
                 userinfo = f"{plan.proxy_userinfo}@" if plan.proxy_userinfo else ""
-                tokens[plan.proxy_token] = f"proxy=socks5://{userinfo}{H.LOOPBACK}:{proxy.port}"
+                tokens[plan.proxy_token] = \
+                    f"proxy={plan.proxy_scheme}://{userinfo}{H.LOOPBACK}:{proxy.port}"
             if plan.tls_ca_token is not None:
                 tokens[plan.tls_ca_token] = f"tls-ca-file={pki.ca}"
             key, _, value = tokens[t.token].partition("=")
@@ -547,6 +585,10 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
             if proxy is not None:
                 proxy.stop()
                 assert f"{H.LOOPBACK}:{ng.port}" in proxy.connections(), proxy.log()
+            if gate is not None:
+                what = [e for e, _app in gate.events]
+                assert "challenge" in what and what[-1] == "accepted" and \
+                    "refused" not in what, gate.events
             if gateway is not None:
                 assert gateway.problems == [] and "open" in gateway.commands(), \
                     (gateway.problems, gateway.commands()[:10])
@@ -575,3 +617,18 @@ def _play_live(argv, run_dir, env, ng, stream, fixture, log_dir) -> H.GstResult:
         print(player.result(0).describe())
         raise
     return player.result(PLAY_TIMEOUT)
+
+
+def test_auth_gate_refuses_a_wrong_password(sink, tmp_path, docs_fixture):
+    """The gate that docs lines with credentials run against does check them."""
+    from auth_gate import AdobeAuthGate
+    with H.NginxRtmp(workdir=tmp_path / "nginx") as ng, \
+            AdobeAuthGate(ng.port, "alice", "secret") as gate:
+        res = H.gst_launch(f"filesrc location={docs_fixture} ! rtmpsink "
+                           f"location=rtmp://{H.LOOPBACK}:{gate.port}/live/key "
+                           f"username=alice password=not-the-secret", timeout=PUBLISH_TIMEOUT)
+        assert res.returncode != 0 and not res.timed_out, res.describe()
+        assert "authentication failed" in res.stderr, res.describe()
+        assert [e for e, _app in gate.events] == ["need-auth", "challenge", "refused"], \
+            gate.events
+        assert not ng.recorded("key").exists()
