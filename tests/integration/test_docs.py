@@ -61,6 +61,10 @@ from pathlib import Path
 import pytest
 
 import harness as H
+import socks_support
+import tls_support
+from auth_gate import AdobeAuthGate
+from rtmpt_gateway import RtmptGateway
 
 REPO = Path(__file__).resolve().parents[2]
 DOC_FILES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -266,7 +270,6 @@ def classify(line: DocLine) -> Plan:
     elements = _split_elements(words)
     if not elements:
         raise Unclassifiable("no elements")
-    names = [name for _, name, _ in elements]
     rtmp = [e for e in elements if e[1] in RTMP_ELEMENTS]
     if len(rtmp) != 1:
         raise Unclassifiable(f"{len(rtmp)} RTMP elements (the test runs lines with one)")
@@ -434,7 +437,6 @@ def fixture_counts(docs_fixture) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    import tls_support
     return tls_support.make_pki(tmp_path_factory.mktemp("pki"))
 
 
@@ -500,10 +502,6 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
     env["SSL_CERT_FILE"] = str(pki.ca)
     env["SSL_CERT_DIR"] = str(tmp_path / "no-certs")
 
-    import socks_support
-    import tls_support
-    from rtmpt_gateway import RtmptGateway
-
     vod_apps = "\n".join(f"application {a} {{ play @DIR@/vod; }}" for a in VOD_APPS)
     with H.NginxRtmp(vod_apps, workdir=tmp_path / "nginx") as ng:
         tokens = list(plan.tokens)
@@ -526,7 +524,6 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
                 port = gateway.port
             gate = None
             if plan.auth:
-                from auth_gate import AdobeAuthGate
                 gate = AdobeAuthGate(ng.port, *plan.auth).__enter__()
                 cleanup.append(gate.stop)
                 port = gate.port
@@ -621,7 +618,6 @@ def _play_live(argv, run_dir, env, ng, stream, fixture, log_dir) -> H.GstResult:
 
 def test_auth_gate_refuses_a_wrong_password(sink, tmp_path, docs_fixture):
     """The gate that docs lines with credentials run against does check them."""
-    from auth_gate import AdobeAuthGate
     with H.NginxRtmp(workdir=tmp_path / "nginx") as ng, \
             AdobeAuthGate(ng.port, "alice", "secret") as gate:
         res = H.gst_launch(f"filesrc location={docs_fixture} ! rtmpsink "
