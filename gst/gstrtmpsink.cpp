@@ -294,8 +294,8 @@ static void gst_rtmp_sink_class_init(GstRtmpSinkClass* klass) {
   gst_element_class_add_static_pad_template(ec, &sink_template);
   gst_element_class_set_static_metadata(
       ec, "RTMP sink", "Sink/Network",
-      "Publishes an FLV stream to an RTMP server (native implementation). Example: "
-      "gst-launch-1.0 filesrc location=in.flv ! rtmpsink location=rtmp://host/live/stream",
+      "Publishes an FLV stream to an RTMP server over rtmp://, rtmps://, rtmpt:// or "
+      "rtmpts:// (native implementation, no librtmp)",
       "gst-rtmp-native developers");
   ec->change_state = change_state;
   bc->start = sink_start;

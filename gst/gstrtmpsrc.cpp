@@ -355,10 +355,9 @@ static void gst_rtmp_src_class_init(GstRtmpSrcClass* klass) {
   gst_element_class_add_static_pad_template(ec, &src_template);
   gst_element_class_set_static_metadata(
       ec, "RTMP source", "Source/Network",
-      "Plays an RTMP stream as FLV (native implementation). Live streams make a live source; "
-      "recorded ones can seek. Example: gst-launch-1.0 rtmpsrc "
-      "location=rtmp://host/live/stream ! flvdemux name=d d.video ! queue ! decodebin ! "
-      "autovideosink",
+      "Plays a stream from an RTMP server over rtmp://, rtmps://, rtmpt:// or rtmpts:// and "
+      "outputs it as FLV (native implementation, no librtmp); a live stream makes a live "
+      "source, a recorded one can seek",
       "gst-rtmp-native developers");
   ec->change_state = change_state;
   bc->start = src_start;

@@ -11,6 +11,8 @@ static gboolean plugin_init(GstPlugin* plugin) {
          gst_element_register(plugin, "rtmpsrc", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SRC);
 }
 
+// The origin is the package's home page; this project has no public one, so it is what
+// GStreamer's own modules report when theirs is not configured.
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, rtmp,
                   "Native RTMP client elements (publish and play)", plugin_init, PACKAGE_VERSION,
-                  "LGPL", "gst-rtmp-native", "https://example.invalid/gst-rtmp-native")
+                  "LGPL", "gst-rtmp-native", "Unknown package origin")
