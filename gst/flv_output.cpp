@@ -1,6 +1,7 @@
 #include "flv_output.hpp"
 
 #include "flv/flv_reader.hpp"
+#include "flv/flv_writer.hpp"
 #include "rtmp/amf0.hpp"
 
 namespace rtmpgst {

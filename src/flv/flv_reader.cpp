@@ -8,10 +8,7 @@
 namespace rtmp {
 namespace {
 
-constexpr uint8_t kSignature[3] = {'F', 'L', 'V'};
 constexpr uint8_t kFilterBit = 0x20;
-constexpr uint8_t kFlagAudio = 0x04;
-constexpr uint8_t kFlagVideo = 0x01;
 
 bool is_wanted_type(uint8_t type) {
   return type == kFlvTagAudio || type == kFlvTagVideo || type == kFlvTagScript;
@@ -85,15 +82,15 @@ FlvReader::Status FlvReader::feed(ByteView in, std::vector<FlvTag>& out) {
 void FlvReader::step_header(ByteView in, size_t* pos) {
   const bool complete = fill(in, pos, kFlvHeaderSize);
   // Check the signature as soon as its bytes arrive, so non-FLV input fails early.
-  if (!std::equal(buf_.begin(), buf_.begin() + std::min<size_t>(buf_len_, 3), kSignature)) {
+  if (!std::equal(buf_.begin(), buf_.begin() + std::min<size_t>(buf_len_, 3), kFlvSignature)) {
     set_error("not an FLV stream: bad signature (expected \"FLV\")");
     return;
   }
   if (!complete) return;
   FlvHeader header;
   header.version = buf_[3];
-  header.has_audio = (buf_[4] & kFlagAudio) != 0;
-  header.has_video = (buf_[4] & kFlagVideo) != 0;
+  header.has_audio = (buf_[4] & kFlvFlagAudio) != 0;
+  header.has_video = (buf_[4] & kFlvFlagVideo) != 0;
   header.data_offset = get_u32be(buf_.data() + 5);
   buf_len_ = 0;
   if (header.data_offset < kFlvHeaderSize) {
@@ -126,7 +123,7 @@ void FlvReader::step_tag_header(ByteView in, size_t* pos, std::vector<FlvTag>& o
   if (buf_len_ < 3) {
     if (!fill(in, pos, 3)) return;
     // 0x46 ('F') is not a valid tag type, so "FLV" here is a new header (a restarted stream).
-    if (std::equal(buf_.begin(), buf_.begin() + 3, kSignature)) {
+    if (std::equal(buf_.begin(), buf_.begin() + 3, kFlvSignature)) {
       state_ = State::kHeader;
       return;
     }
@@ -203,26 +200,6 @@ Message tag_to_message(FlvTag&& tag, uint32_t stream_id) {
     msg.payload = std::move(tag.data);
   }
   return msg;
-}
-
-void write_flv_header(bool has_audio, bool has_video, Bytes& out) {
-  out.insert(out.end(), std::begin(kSignature), std::end(kSignature));
-  put_u8(out, 1);
-  put_u8(out, static_cast<uint8_t>((has_audio ? kFlagAudio : 0) | (has_video ? kFlagVideo : 0)));
-  put_u32be(out, static_cast<uint32_t>(kFlvHeaderSize));
-  put_u32be(out, 0);
-}
-
-void write_flv_tag(uint8_t type, uint32_t timestamp, ByteView data, Bytes& out) {
-  assert(data.size() <= 0xFFFFFF);
-  const auto size = static_cast<uint32_t>(data.size() & 0xFFFFFF);
-  put_u8(out, type);
-  put_u24be(out, size);
-  put_u24be(out, timestamp & 0xFFFFFF);
-  put_u8(out, static_cast<uint8_t>(timestamp >> 24));
-  put_u24be(out, 0);
-  out.insert(out.end(), data.begin(), data.begin() + size);
-  put_u32be(out, static_cast<uint32_t>(kFlvTagHeaderSize) + size);
 }
 
 }  // namespace rtmp

@@ -1,4 +1,5 @@
-// FLV parsing (for publishing a file/stream) and writing (for playing into an FLV muxer-less sink).
+// FLV parsing: an FLV byte stream (a file, or a muxer's output) split into tags, and tags turned
+// into RTMP messages for publishing. flv_writer.hpp writes FLV.
 //
 // FLV layout: header "FLV" version(1) flags(1: 0x04 audio, 0x01 video) data_offset(u32 BE), then
 // PreviousTagSize0 (u32, 0), then repeated { tag header (11 bytes: type, u24 size, u24 timestamp,
@@ -11,16 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "flv/flv_format.hpp"
 #include "rtmp/message.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp {
-
-inline constexpr size_t kFlvHeaderSize = 9;
-inline constexpr size_t kFlvTagHeaderSize = 11;
-inline constexpr uint8_t kFlvTagAudio = 8;
-inline constexpr uint8_t kFlvTagVideo = 9;
-inline constexpr uint8_t kFlvTagScript = 18;
 
 struct FlvHeader {
   uint8_t version = 1;
@@ -98,11 +94,5 @@ class FlvReader {
 // csid::kVideo, anything else (script) -> its type on csid::kData. A script tag whose first AMF0
 // value is the string "onMetaData" is prefixed with the AMF0 string "@setDataFrame".
 Message tag_to_message(FlvTag&& tag, uint32_t stream_id);
-
-// Playing: a 9-byte header (version 1, data offset 9) followed by PreviousTagSize0 (0).
-void write_flv_header(bool has_audio, bool has_video, Bytes& out);
-// An 11-byte tag header (stream id 0), the data, then PreviousTagSize (11 + size). The data must
-// be at most 0xFFFFFF bytes (what the size field holds; RTMP message lengths share that limit).
-void write_flv_tag(uint8_t type, uint32_t timestamp, ByteView data, Bytes& out);
 
 }  // namespace rtmp

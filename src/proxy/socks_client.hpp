@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/ip_literal.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp::socks {
@@ -48,11 +49,6 @@ struct ProxyUrl {
 // brackets, the port defaults to 1080. On failure returns nullopt and sets *error (if non-null)
 // to a message that never repeats the userinfo.
 std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* error);
-
-// IP literals as the SOCKS request carries them (network byte order). Strict: dotted quad of
-// four decimal numbers; IPv6 in RFC 4291 text form, optionally ending in a dotted quad, no zone.
-std::optional<std::array<uint8_t, 4>> parse_ipv4(std::string_view text);
-std::optional<std::array<uint8_t, 16>> parse_ipv6(std::string_view text);
 
 // What to ask the proxy for.
 struct Request {

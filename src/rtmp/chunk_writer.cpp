@@ -1,7 +1,6 @@
 #include "rtmp/chunk_writer.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace rtmp {
 
@@ -110,14 +109,13 @@ void ChunkWriter::update(StreamState& st, const Plan& p, uint8_t type, uint32_t 
   st.extended_value = p.extended_value;
 }
 
+bool ChunkWriter::valid(uint32_t chunk_stream, size_t length) {
+  return chunk_stream >= kMinChunkStream && chunk_stream <= kMaxChunkStream &&
+         length <= kMaxMessageLength;
+}
+
 ChunkWriter::Headers ChunkWriter::prepare(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
                                           uint32_t stream_id, size_t length, Plan* p) const {
-  if (chunk_stream < kMinChunkStream || chunk_stream > kMaxChunkStream) {
-    throw std::invalid_argument("rtmp::ChunkWriter: chunk stream id out of range 2..65599");
-  }
-  if (length > kMaxMessageLength) {
-    throw std::invalid_argument("rtmp::ChunkWriter: message longer than 0xFFFFFF bytes");
-  }
   const auto len = static_cast<uint32_t>(length);
   auto it = streams_.find(chunk_stream);
   *p = plan(it == streams_.end() ? nullptr : &it->second, type, timestamp, stream_id, len);
@@ -167,27 +165,32 @@ void ChunkWriter::emit(const Headers& h, ByteView payload, Sink& sink) const {
   }
 }
 
-void ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+bool ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
                         ByteView payload, Bytes& out) {
+  if (!valid(chunk_stream, payload.size())) return false;
   Plan p;
   const Headers h = prepare(chunk_stream, type, timestamp, stream_id, payload.size(), &p);
   out.reserve(out.size() + h.first.size + (h.chunks - 1) * h.continuation.size + payload.size());
   BytesSink sink{out};
   emit(h, payload, sink);
   commit(chunk_stream, p, type, timestamp, stream_id, static_cast<uint32_t>(payload.size()));
+  return true;
 }
 
-void ChunkWriter::write(const Message& m, OutputQueue& out) {
+bool ChunkWriter::write(const Message& m, OutputQueue& out) {
+  if (!valid(m.chunk_stream, m.payload.size())) return false;
   Plan p;
   const Headers h = prepare(m.chunk_stream, m.type, m.timestamp, m.stream_id, m.payload.size(), &p);
   QueueSink sink{out, 0, false};
   emit(h, m.payload, sink);
   commit(m.chunk_stream, p, m.type, m.timestamp, m.stream_id,
          static_cast<uint32_t>(m.payload.size()));
+  return true;
 }
 
-void ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+bool ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
                         Bytes&& payload, OutputQueue& out) {
+  if (!valid(chunk_stream, payload.size())) return false;
   Plan p;
   const Headers h = prepare(chunk_stream, type, timestamp, stream_id, payload.size(), &p);
   const auto length = static_cast<uint32_t>(payload.size());
@@ -202,23 +205,25 @@ void ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
     emit(h, payload, sink);
   }
   commit(chunk_stream, p, type, timestamp, stream_id, length);
+  return true;
 }
 
-void ChunkWriter::set_chunk_size(uint32_t size, Bytes& out) {
-  if (size < 1 || size > kMaxChunkSize) {
-    throw std::invalid_argument("rtmp::ChunkWriter: chunk size out of range 1..0x7FFFFFFF");
-  }
+bool ChunkWriter::set_chunk_size(uint32_t size, Bytes& out) {
+  if (size < 1 || size > kMaxChunkSize) return false;
   const uint8_t payload[4] = {static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
                               static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
-  write(csid::kProtocolControl, static_cast<uint8_t>(MessageType::kSetChunkSize), 0, 0, payload,
-        out);
+  if (!write(csid::kProtocolControl, static_cast<uint8_t>(MessageType::kSetChunkSize), 0, 0,
+             payload, out))
+    return false;
   chunk_size_ = size;
+  return true;
 }
 
-void ChunkWriter::set_chunk_size(uint32_t size, OutputQueue& out) {
+bool ChunkWriter::set_chunk_size(uint32_t size, OutputQueue& out) {
   Bytes bytes;
-  set_chunk_size(size, bytes);
+  if (!set_chunk_size(size, bytes)) return false;
   out.append_copy(bytes);
+  return true;
 }
 
 void ChunkWriter::reset() {

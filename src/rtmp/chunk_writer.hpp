@@ -33,26 +33,26 @@ class ChunkWriter {
   static constexpr uint32_t kMaxMessageLength = 0xFFFFFF;
 
   // Appends the chunks of one message to `out`. Chunk stream id 2..65599 (basic header of 1, 2
-  // or 3 bytes as needed). Throws std::invalid_argument for a chunk stream id out of range or a
-  // payload longer than 0xFFFFFF bytes (the 24-bit length field); `out` is then unchanged.
-  void write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
-             ByteView payload, Bytes& out);
-  void write(const Message& m, Bytes& out) {
-    write(m.chunk_stream, m.type, m.timestamp, m.stream_id, m.payload, out);
+  // or 3 bytes as needed). False for a chunk stream id out of range or a payload longer than
+  // 0xFFFFFF bytes (the 24-bit length field); nothing is written then.
+  [[nodiscard]] bool write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
+                           uint32_t stream_id, ByteView payload, Bytes& out);
+  [[nodiscard]] bool write(const Message& m, Bytes& out) {
+    return write(m.chunk_stream, m.type, m.timestamp, m.stream_id, m.payload, out);
   }
   // The same chunks appended to an output queue, the payload copied.
-  void write(const Message& m, OutputQueue& out);
+  [[nodiscard]] bool write(const Message& m, OutputQueue& out);
   // The same, taking the payload: chunk payload pieces of at least kMinReferencedPiece bytes
   // are queued as references into it (never copied); shorter ones are copied with the headers.
-  // On an exception `payload` and `out` are unchanged.
-  void write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
-             Bytes&& payload, OutputQueue& out);
+  // When it returns false, `payload` and `out` are unchanged.
+  [[nodiscard]] bool write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
+                           uint32_t stream_id, Bytes&& payload, OutputQueue& out);
   static constexpr size_t kMinReferencedPiece = 512;
   // Appends a Set Chunk Size message (chunk stream 2, message stream 0, timestamp 0, written with
-  // the current size) and then uses `size` (1..0x7FFFFFFF, else std::invalid_argument) for later
-  // messages.
-  void set_chunk_size(uint32_t size, Bytes& out);
-  void set_chunk_size(uint32_t size, OutputQueue& out);
+  // the current size) and then uses `size` for later messages. False (nothing written or
+  // changed) unless 1 <= size <= 0x7FFFFFFF.
+  [[nodiscard]] bool set_chunk_size(uint32_t size, Bytes& out);
+  [[nodiscard]] bool set_chunk_size(uint32_t size, OutputQueue& out);
   uint32_t chunk_size() const { return chunk_size_; }
   // New connection: forgets every chunk stream's compression state, returns to the default chunk
   // size and zeroes messages_written(). Keeps nothing.
@@ -93,7 +93,8 @@ class ChunkWriter {
                    uint32_t length);
   static void update(StreamState& st, const Plan& p, uint8_t type, uint32_t timestamp,
                      uint32_t stream_id, uint32_t length);
-  // Validates the arguments (throws) and computes the headers without changing any state.
+  static bool valid(uint32_t chunk_stream, size_t length);
+  // Computes the headers of a valid message without changing any state.
   Headers prepare(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
                   size_t length, Plan* p) const;
   // Records the message as written.

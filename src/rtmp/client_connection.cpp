@@ -96,7 +96,11 @@ bool ClientConnection::next_event(ClientEvent* event) {
 }
 
 void ClientConnection::send(const Message& m) {
-  writer_.write(m, out_);
+  if (!writer_.write(m, out_)) {
+    fail(ErrorKind::kProtocol, "cannot send a message of " + std::to_string(m.payload.size()) +
+                                   " bytes on chunk stream " + std::to_string(m.chunk_stream));
+    return;
+  }
   counters_.messages_out++;
 }
 
@@ -149,7 +153,12 @@ void ClientConnection::acknowledge_if_due() {
 
 void ClientConnection::on_handshake_done() {
   set_phase(ClientPhase::kConnectingApp);
-  if (config_.chunk_size != writer_.chunk_size()) writer_.set_chunk_size(config_.chunk_size, out_);
+  if (config_.chunk_size != writer_.chunk_size() &&
+      !writer_.set_chunk_size(config_.chunk_size, out_)) {
+    fail(ErrorKind::kBadLocation,
+         "chunk size " + std::to_string(config_.chunk_size) + " is out of range 1-2147483647");
+    return;
+  }
   counters_.out_chunk_size = writer_.chunk_size();
   if (config_.mode == ClientMode::kPlay) {
     send(control::window_ack_size(config_.window_ack_size));
@@ -506,9 +515,10 @@ bool ClientConnection::send_media(const Message& message) {
 
 bool ClientConnection::send_media(Message&& message) {
   if (phase_ != ClientPhase::kStreaming || config_.mode != ClientMode::kPublish) return false;
-  if (message.payload.size() > ChunkWriter::kMaxMessageLength) return false;  // FLV can't carry it
-  writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_,
-                std::move(message.payload), out_);
+  // A chunk stream or a length the chunk layer cannot carry (FLV cannot either): not sent.
+  if (!writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_,
+                     std::move(message.payload), out_))
+    return false;
   counters_.messages_out++;
   counters_.media_messages_out++;
   return true;

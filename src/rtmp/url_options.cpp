@@ -98,44 +98,52 @@ class ConnBuilder {
     std::string data;
     if (!unescape(rest, "conn", &data, error)) return false;
 
-    if (type == 'O') {
-      if (data == "0") {
-        if (open_.empty()) return fail(error, "'" + shown + "' ends an object that was not begun");
-        Frame done = std::move(open_.back());
-        open_.pop_back();
-        return place(std::move(done.name), done.named, amf0::Value::Object(std::move(done.props)),
-                     shown, error);
-      }
-      if (data != "1") return fail(error, "'" + shown + "': O takes 1 (begin) or 0 (end)");
-      if (!check_naming(named, shown, error)) return false;
-      if (open_.size() >= kMaxConnDepth)
-        return fail(error, "'" + shown + "': objects nested more than " +
-                               std::to_string(kMaxConnDepth) + " deep");
-      open_.push_back(Frame{std::move(name), named, {}});
-      return true;
-    }
-
+    if (type == 'O') return object_mark(data, std::move(name), named, shown, error);
     amf0::Value v;
+    if (!scalar(type, data, &v, shown, error)) return false;
+    return place(std::move(name), named, std::move(v), shown, error);
+  }
+
+  // O:1 begins an object, O:0 ends the innermost one.
+  bool object_mark(const std::string& data, std::string name, bool named, const std::string& shown,
+                   std::string* error) {
+    if (data == "0") {
+      if (open_.empty()) return fail(error, "'" + shown + "' ends an object that was not begun");
+      Frame done = std::move(open_.back());
+      open_.pop_back();
+      return place(std::move(done.name), done.named, amf0::Value::Object(std::move(done.props)),
+                   shown, error);
+    }
+    if (data != "1") return fail(error, "'" + shown + "': O takes 1 (begin) or 0 (end)");
+    if (!check_naming(named, shown, error)) return false;
+    if (open_.size() >= kMaxConnDepth)
+      return fail(error, "'" + shown + "': objects nested more than " +
+                             std::to_string(kMaxConnDepth) + " deep");
+    open_.push_back(Frame{std::move(name), named, {}});
+    return true;
+  }
+
+  static bool scalar(char type, std::string& data, amf0::Value* v, const std::string& shown,
+                     std::string* error) {
     switch (type) {
       case 'B':
         if (data != "0" && data != "1")
           return fail(error, "'" + shown + "': B takes 1 (true) or 0 (false)");
-        v = amf0::Value::Boolean(data == "1");
-        break;
+        *v = amf0::Value::Boolean(data == "1");
+        return true;
       case 'N': {
         double n = 0;
         if (!parse_number(data, &n)) return fail(error, "'" + shown + "': not a number");
-        v = amf0::Value::Number(n);
-        break;
+        *v = amf0::Value::Number(n);
+        return true;
       }
       case 'S':
-        v = amf0::Value::String(std::move(data));
-        break;
+        *v = amf0::Value::String(std::move(data));
+        return true;
       default:  // 'Z': any data is ignored, as librtmp does
-        v = amf0::Value::Null();
-        break;
+        *v = amf0::Value::Null();
+        return true;
     }
-    return place(std::move(name), named, std::move(v), shown, error);
   }
 
   bool finish(std::vector<amf0::Value>* out, std::string* error) {

@@ -66,7 +66,7 @@ std::string Link::transport_description() const {
 }
 
 void Link::on_connected(GSocket* socket) {
-  transport_ = make_transport(connection_, socket);
+  transport_ = make_transport(connection_, socket, clock_);
   observer_.on_link_connected();
   if (!retired_) continue_establish();
 }
@@ -116,6 +116,7 @@ void Link::start_client() {
 void Link::read() {
   if (in_read_) return;  // an observer resumed reading from inside this loop: it goes on
   in_read_ = true;
+  read_more_ = false;
   read_some();
   in_read_ = false;
   if (!retired_) flush();
@@ -135,8 +136,11 @@ void Link::read_some() {
     }
     client_->receive(rtmp::ByteView(read_buffer_.data(), r.bytes), now_ms());
     observer_.on_client_events();
-    if (r.bytes < read_buffer_.size() && !transport_->has_buffered_input()) break;
+    if (r.bytes < read_buffer_.size() && !transport_->has_buffered_input()) return;
   }
+  // At the limit: bytes the transport already decoded do not make the socket readable again, so
+  // the session's timer brings the link back at once (other sources get their turn first).
+  read_more_ = !retired_ && client_ && reading_ && transport_->has_buffered_input();
 }
 
 void Link::flush() {
@@ -170,10 +174,6 @@ void Link::flush() {
   observer_.on_flushed();
 }
 
-void Link::on_socket_writable() {
-  flush();
-}
-
 void Link::set_reading(bool reading) {
   if (!transport_ || !established_ || retired_ || reading == reading_) return;
   reading_ = reading;
@@ -187,16 +187,20 @@ void Link::set_reading(bool reading) {
 }
 
 void Link::shutdown_write() {
-  if (transport_) transport_->shutdown_write();
+  if (!transport_ || retired_) return;
+  transport_->shutdown_write();
+  flush();  // what the shutdown could not send at once (a TLS close_notify) waits for writability
 }
 
 int64_t Link::next_wakeup_us() const {
-  return transport_ && established_ ? transport_->next_wakeup_us() : 0;
+  if (!transport_ || !established_ || retired_) return 0;
+  if (read_more_) return clock_.now_us();
+  return transport_->next_wakeup_us();
 }
 
 void Link::on_timer(int64_t now_us) {
   if (!transport_ || !established_ || retired_) return;
-  transport_->on_tick(now_us);
+  transport_->on_wakeup(now_us);
   if (client_ && reading_ && transport_->has_buffered_input()) read();
   if (!retired_) flush();
 }

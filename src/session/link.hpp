@@ -37,6 +37,9 @@ class LinkObserver {
   // Everything the client had to send is out (after any flush that did not block).
   virtual void on_flushed() = 0;
   virtual void on_link_failed(ErrorKind kind, std::string message) = 0;
+  // After every socket event the link handled: its wake-up time may have moved (an RTMPT poll
+  // scheduled by a response that carried no RTMP bytes).
+  virtual void on_link_io() = 0;
 };
 
 class Link {
@@ -71,16 +74,16 @@ class Link {
   void shutdown_write();
   // When the send direction has been blocked since (0 = not blocked).
   int64_t write_stall_since_us() const { return write_stall_since_us_; }
-  // The transport's own timer (RTMPT polls): when it is due (0 = none), and running it.
+  // When the link must be woken without any socket event (0 = never): the transport's own
+  // timers (RTMPT polls and request deadlines), and at once when a read stopped with decoded
+  // bytes still in the transport. on_timer() does that work.
   int64_t next_wakeup_us() const;
   void on_timer(int64_t now_us);
-  // Transport set-up retried (the session's tick).
-  void continue_establish();
 
  private:
   void on_connected(GSocket* socket);
-  void on_socket_writable();
   void read_some();
+  void continue_establish();
   void start_client();
   void fail(ErrorKind kind, std::string message);
   uint32_t now_ms() const;
@@ -98,11 +101,25 @@ class Link {
   bool retired_ = false;
   bool reading_ = true;
   bool in_read_ = false;
+  bool read_more_ = false;  // a read stopped at its limit with bytes still buffered
   int64_t write_stall_since_us_ = 0;
   std::vector<uint8_t> read_buffer_;
-  Source establish_watch_{[this] { continue_establish(); }};
-  Source read_watch_{[this] { read(); }};
-  Source write_watch_{[this] { on_socket_writable(); }};
+  // Each socket event ends with on_link_io() (unless the link was retired meanwhile).
+  void after_io() {
+    if (!retired_) observer_.on_link_io();
+  }
+  Source establish_watch_{[this] {
+    continue_establish();
+    after_io();
+  }};
+  Source read_watch_{[this] {
+    read();
+    after_io();
+  }};
+  Source write_watch_{[this] {
+    flush();
+    after_io();
+  }};
 };
 
 }  // namespace rtmpsession

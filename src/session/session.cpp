@@ -12,7 +12,6 @@ namespace rtmpsession {
 namespace {
 
 constexpr size_t kMaxPendingOutput = 512 * 1024;  // stop draining the queue above this
-constexpr int64_t kTickUs = 100'000;
 // A transport asking for a wake-up already past must not make the loop spin.
 constexpr int64_t kMinTransportWakeupUs = 5'000;
 
@@ -44,38 +43,6 @@ int64_t earliest(std::initializer_list<int64_t> times) {
 }
 
 }  // namespace
-
-const char* state_name(State s) {
-  switch (s) {
-    case State::kIdle:
-      return "idle";
-    case State::kResolving:
-      return "resolving";
-    case State::kConnecting:
-      return "connecting";
-    case State::kHandshaking:
-      return "handshaking";
-    case State::kConnectingApp:
-      return "connecting-app";
-    case State::kCreatingStream:
-      return "creating-stream";
-    case State::kStarting:
-      return "starting";
-    case State::kPublishing:
-      return "publishing";
-    case State::kPlaying:
-      return "playing";
-    case State::kReconnecting:
-      return "reconnecting";
-    case State::kClosing:
-      return "closing";
-    case State::kClosed:
-      return "closed";
-    case State::kBroken:
-      return "broken";
-  }
-  return "unknown";
-}
 
 Session::Session(config::Connection connection, SessionListener* listener, const Clock& clock)
     : connection_(std::move(connection)),
@@ -179,6 +146,7 @@ bool Session::wait_streaming() {
 SessionStats Session::stats() const {
   std::lock_guard lock(mutex_);
   SessionStats s = stats_;
+  stats_tracker_.fill(&s, clock_.now_us());
   s.state = state_.load();
   s.queued_bytes = publisher_.queued_bytes();
   return s;
@@ -325,8 +293,10 @@ void Session::start_link() {
 void Session::retire_link() {
   if (!link_) return;
   link_->retire();
-  if (const rtmp::ClientConnection* c = link_->client())
+  if (const rtmp::ClientConnection* c = link_->client()) {
+    std::lock_guard lock(mutex_);
     stats_tracker_.connection_ended(c->counters());
+  }
   retired_links_.push_back(std::move(link_));
   phase_deadline_us_ = close_deadline_us_ = 0;
   write_shut_ = false;
@@ -479,9 +449,9 @@ void Session::begin_closing() {
 // we sent is lost to a reset.
 void Session::after_flush() {
   if (state_.load() != State::kClosing || write_shut_ || !link_) return;
-  link_->shutdown_write();
-  write_shut_ = true;
+  write_shut_ = true;  // first: shutting down flushes, which calls back here
   close_deadline_us_ = clock_.now_us() + int64_t{rtmp::defaults::kCloseWaitMs} * 1000;
+  link_->shutdown_write();
   rearm();
 }
 
@@ -511,8 +481,6 @@ void Session::run() {
   }
   wake_watch_.watch_fd(context_, wake_fd_, G_IO_IN);
   timer_.create_timer(context_);
-  tick_.create_timer(context_);
-  tick_.arm(g_get_monotonic_time() + kTickUs);
   if (!cancel_requested()) start_link();
   bool ended;
   {
@@ -528,7 +496,7 @@ void Session::teardown() {
   for (auto& l : retired_links_)
     while (l->busy()) g_main_context_iteration(context_, TRUE);
   retired_links_.clear();
-  for (Source* s : {&wake_watch_, &tick_, &timer_}) s->reset();
+  for (Source* s : {&wake_watch_, &timer_}) s->reset();
   {
     std::lock_guard lock(mutex_);
     close(wake_fd_);
@@ -563,26 +531,6 @@ void Session::on_wake() {
   } else {
     drain();
   }
-  rearm();
-}
-
-// The periodic check: transport set-up retries, transport polls, the safety net for queued media.
-void Session::on_tick() {
-  tick_.arm(g_get_monotonic_time() + kTickUs);
-  collect_retired_links();
-  int64_t now = clock_.now_us();
-  check_deadlines(now);
-  if (!link_) return;
-  if (!link_->established()) {
-    link_->continue_establish();
-    return;
-  }
-  link_->on_timer(now);
-  // Safety net: media queued while the socket is idle is sent even if no wake-up came.
-  if (link_ && connection_.role() == Role::kPublish && !link_->client()->has_output() &&
-      !publisher_.empty())
-    drain();
-  publish_stats();
   rearm();
 }
 
@@ -636,11 +584,11 @@ void Session::rearm() {
   timer_.arm(at ? g_get_monotonic_time() + std::max<int64_t>(0, at - now) : -1);
 }
 
+// Copies what the session thread knows into what stats() reads (the rate is computed there).
 void Session::publish_stats() {
   const rtmp::ClientConnection* client = link_ ? link_->client() : nullptr;
-  stats_tracker_.update(client ? &client->counters() : nullptr, clock_.now_us());
   std::lock_guard lock(mutex_);
-  stats_tracker_.fill(&stats_);
+  stats_tracker_.update(client ? &client->counters() : nullptr, clock_.now_us());
   stats_.reconnects = policy_.reconnects();
   stats_.attempt = policy_.attempt();
   stats_.dropped_messages = publisher_.dropped_messages();

@@ -89,6 +89,7 @@ class Session : private LinkObserver {
   void on_peer_closed() override;
   void on_flushed() override;
   void on_link_failed(ErrorKind kind, std::string message) override;
+  void on_link_io() override { rearm(); }
   // Publishing and playing on the session thread.
   void drain(bool timed_round = false);
   void begin_closing();
@@ -97,7 +98,6 @@ class Session : private LinkObserver {
   void update_reading();
   // The loop: wake-ups, the tick, and the one timer for every deadline.
   void on_wake();
-  void on_tick();
   void on_timer();
   void rearm();
   void check_deadlines(int64_t now);
@@ -130,7 +130,6 @@ class Session : private LinkObserver {
   std::unique_ptr<Link> link_;
   std::vector<std::unique_ptr<Link>> retired_links_;  // destroyed once no call is under way
   Source wake_watch_{[this] { on_wake(); }};
-  Source tick_{[this] { on_tick(); }};
   Source timer_{[this] { on_timer(); }};
   // Deadlines (clock_ scale, 0 = none); timer_ is armed at the earliest.
   int64_t phase_deadline_us_ = 0;

@@ -1,5 +1,7 @@
 #include "session/stats_tracker.hpp"
 
+#include <iterator>
+
 namespace rtmpsession {
 
 namespace {
@@ -34,9 +36,6 @@ void StatsTracker::update(const rtmp::ClientCounters* current, int64_t now_us) {
     samples_.emplace_back(now_us, bytes);
   while (samples_.size() > 2 && now_us - samples_.front().first > kRateWindowUs)
     samples_.pop_front();
-  const auto& first = samples_.front();
-  int64_t span = now_us - first.first;
-  bitrate_bps_ = span > 0 ? double(bytes - first.second) * 8.0 * 1e6 / double(span) : 0;
 }
 
 void StatsTracker::connection_ended(const rtmp::ClientCounters& c) {
@@ -44,7 +43,7 @@ void StatsTracker::connection_ended(const rtmp::ClientCounters& c) {
   copy_settings(carried_, c);
 }
 
-void StatsTracker::fill(SessionStats* s) const {
+void StatsTracker::fill(SessionStats* s, int64_t now_us) const {
   s->bytes_sent = total_.bytes_out;
   s->bytes_received = total_.bytes_in;
   s->messages_sent = total_.messages_out;
@@ -56,7 +55,14 @@ void StatsTracker::fill(SessionStats* s) const {
   s->out_chunk_size = total_.out_chunk_size;
   s->in_chunk_size = total_.in_chunk_size;
   s->in_window_ack_size = total_.in_window_ack_size;
-  s->bitrate_bps = bitrate_bps_;
+  // Over the samples of the last window (or the two oldest kept), up to now.
+  uint64_t bytes = role_ == Role::kPublish ? total_.bytes_out : total_.bytes_in;
+  auto first = samples_.begin();
+  while (first != samples_.end() && std::next(first) != samples_.end() &&
+         now_us - std::next(first)->first >= kRateWindowUs)
+    ++first;
+  int64_t span = first == samples_.end() ? 0 : now_us - first->first;
+  s->bitrate_bps = span > 0 ? double(bytes - first->second) * 8.0 * 1e6 / double(span) : 0;
 }
 
 }  // namespace rtmpsession

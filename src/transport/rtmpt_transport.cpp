@@ -11,14 +11,15 @@ namespace {
 
 constexpr size_t kReadBytes = 64 * 1024;
 constexpr int kMaxReadsPerCall = 8;
-// A poll due within half a session tick goes out on this tick rather than a tick late.
-constexpr int64_t kTickSlackUs = 50'000;
+// A poll due within this goes out now rather than on another wake-up just after.
+constexpr int64_t kWakeupSlackUs = 1'000;
 
 }  // namespace
 
 RtmptTransport::RtmptTransport(std::unique_ptr<Transport> inner,
-                               const config::TunnelOptions& options)
+                               const config::TunnelOptions& options, const util::Clock& clock)
     : inner_(std::move(inner)),
+      clock_(clock),
       codec_(options.host_header),
       timeout_ms_(options.timeout_ms),
       buffer_(kReadBytes) {}
@@ -54,7 +55,7 @@ IoResult RtmptTransport::establish() {
     inner_ready_ = true;
     codec_.open(out_);
     requests_++;
-    request_sent_us_ = g_get_monotonic_time();
+    request_sent_us_ = clock_.now_us();
   }
   IoResult r = send_out();
   if (r.status == IoStatus::kError) return r;
@@ -66,7 +67,7 @@ IoResult RtmptTransport::establish() {
   if (has_error()) return take_error();
   if (codec_.opened()) {
     established_ = true;
-    next_poll_us_ = g_get_monotonic_time();
+    next_poll_us_ = clock_.now_us();
     return IoResult::ok(0);
   }
   if (eof_)
@@ -139,7 +140,7 @@ void RtmptTransport::on_response() {
     eof_ = true;
     return;
   }
-  int64_t now = g_get_monotonic_time();
+  int64_t now = clock_.now_us();
   next_poll_us_ = now + poll_.after(response);
   start_request(now);
   IoResult r = send_out();
@@ -161,7 +162,7 @@ void RtmptTransport::start_request(int64_t due_by) {
   }
   if (!started) return;
   requests_++;
-  request_sent_us_ = g_get_monotonic_time();
+  request_sent_us_ = clock_.now_us();
 }
 
 IoResult RtmptTransport::read(uint8_t* data, size_t size) {
@@ -224,14 +225,15 @@ void RtmptTransport::shutdown_write() {
 }
 
 int64_t RtmptTransport::next_wakeup_us() const {
-  if (!established_ || has_error() || eof_ || codec_.outstanding() || codec_.closed() ||
-      !pending_.empty() || close_requested_)
-    return 0;
+  if (!established_ || has_error() || eof_ || codec_.closed()) return 0;
+  if (codec_.outstanding())
+    return timeout_ms_ > 0 ? request_sent_us_ + int64_t{timeout_ms_} * 1000 : 0;
+  if (!pending_.empty() || close_requested_) return 0;
   return next_poll_us_ > 0 ? next_poll_us_ : 0;
 }
 
-void RtmptTransport::on_tick(int64_t now_us) {
-  inner_->on_tick(now_us);
+void RtmptTransport::on_wakeup(int64_t now_us) {
+  inner_->on_wakeup(now_us);
   if (!established_ || has_error() || eof_) return;
   if (codec_.outstanding() && timeout_ms_ > 0 &&
       now_us - request_sent_us_ >= int64_t{timeout_ms_} * 1000) {
@@ -239,7 +241,7 @@ void RtmptTransport::on_tick(int64_t now_us) {
                                        " within " + util::duration_text(timeout_ms_));
     return;
   }
-  start_request(now_us + kTickSlackUs);
+  start_request(now_us + kWakeupSlackUs);
   IoResult r = send_out();
   if (r.status == IoStatus::kError) set_error(r.kind, std::move(r.message));
   if (r.status == IoStatus::kClosed) eof_ = true;

@@ -7,11 +7,12 @@
 // request is outstanding, coalescing what was written meanwhile (at most kMaxSendBytes a request).
 // When nothing is to be sent the layer polls with POST /idle/<id>/<seq>: at once after a response
 // that carried RTMP bytes, else after the delay rtmp::RtmptPollPolicy gives (the server's hint,
-// and back-off while responses stay empty). Delayed polls go out from on_tick(), which the
-// session calls at next_wakeup_us() (and on its 100 ms tick). read() gives the RTMP bytes of the
+// and back-off while responses stay empty). Delayed polls go out from on_wakeup(), which the
+// session calls at next_wakeup_us(). read() gives the RTMP bytes of the
 // response bodies. shutdown_write() sends POST /close/<id>/<seq> after the bytes still pending;
 // read() reports kClosed once it is answered. A request unanswered for the session's timeout fails
-// the connection (reported by the next read(); has_buffered_input() makes the session call it).
+// the connection (next_wakeup_us() is its deadline; the failure is reported by the next read(),
+// which has_buffered_input() makes the session call).
 #pragma once
 
 #include <memory>
@@ -20,6 +21,7 @@
 #include "config/connection.hpp"
 #include "transport/transport.hpp"
 #include "tunnel/rtmpt_codec.hpp"
+#include "util/clock.hpp"
 
 namespace rtmpsession {
 
@@ -28,7 +30,8 @@ class RtmptTransport : public Transport {
   static constexpr size_t kMaxSendBytes = 256 * 1024;      // RTMP bytes in one /send
   static constexpr size_t kMaxPendingBytes = 1024 * 1024;  // taken by write(), not yet sent
 
-  RtmptTransport(std::unique_ptr<Transport> inner, const config::TunnelOptions& options);
+  RtmptTransport(std::unique_ptr<Transport> inner, const config::TunnelOptions& options,
+                 const util::Clock& clock);
   RtmptTransport(const RtmptTransport&) = delete;
   RtmptTransport& operator=(const RtmptTransport&) = delete;
 
@@ -41,8 +44,8 @@ class RtmptTransport : public Transport {
   GIOCondition wait_condition() const override { return wait_; }
   bool has_buffered_input() const override;
   GSocket* socket() const override { return inner_->socket(); }
-  void on_tick(int64_t now_us) override;
-  // The next idle poll, when one is due and nothing else is under way.
+  void on_wakeup(int64_t now_us) override;
+  // The deadline of the outstanding request, else the next idle poll when nothing is under way.
   int64_t next_wakeup_us() const override;
   std::string describe() const override;
 
@@ -65,6 +68,7 @@ class RtmptTransport : public Transport {
   bool has_error() const { return error_kind_ != ErrorKind::kNone; }
 
   std::unique_ptr<Transport> inner_;
+  const util::Clock& clock_;
   rtmp::RtmptClient codec_;
   rtmp::RtmptPollPolicy poll_;
   uint32_t timeout_ms_;

@@ -28,7 +28,7 @@ class SocksTransport : public Transport {
   GIOCondition wait_condition() const override;
   bool has_buffered_input() const override;
   GSocket* socket() const override { return inner_->socket(); }
-  void on_tick(int64_t now_us) override { inner_->on_tick(now_us); }
+  void on_wakeup(int64_t now_us) override { inner_->on_wakeup(now_us); }
   std::string describe() const override;
 
  private:

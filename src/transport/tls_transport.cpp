@@ -443,16 +443,11 @@ void TlsTransport::shutdown_write() {
     SSL_shutdown(ssl_);  // queues close_notify
     ERR_clear_error();
     if (send_pending().status == IoStatus::kWouldBlock) {
-      shutdown_pending_ = true;  // flush() or on_tick() finishes it
+      shutdown_pending_ = true;  // flush() finishes it (the session flushes until it is done)
       return;
     }
   }
   inner_->shutdown_write();
-}
-
-void TlsTransport::on_tick(int64_t now_us) {
-  if (shutdown_pending_) flush();
-  inner_->on_tick(now_us);
 }
 
 bool TlsTransport::has_buffered_input() const {

@@ -35,7 +35,7 @@ class TlsTransport : public Transport {
   GIOCondition wait_condition() const override { return wait_condition_; }
   bool has_buffered_input() const override;
   GSocket* socket() const override { return inner_->socket(); }
-  void on_tick(int64_t now_us) override;
+  void on_wakeup(int64_t now_us) override { inner_->on_wakeup(now_us); }
   std::string describe() const override;
 
   // Certificate problems found in the last handshake (GTlsCertificateFlags), for tests.

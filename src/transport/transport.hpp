@@ -58,7 +58,7 @@ class Transport {
   // Sends output the transport still holds. kOk when none is left, else kWouldBlock or kError.
   virtual IoResult flush() { return IoResult::ok(0); }
   // Ends the sending direction after everything taken so far (TCP half-close, TLS close_notify).
-  // Does not block: what cannot go out at once is sent by later flush() and on_tick() calls.
+  // Does not block: what cannot go out at once is sent by later flush() calls.
   virtual void shutdown_write() = 0;
 
   // After kWouldBlock: the condition of socket() to wait for before calling again. A TLS layer
@@ -68,11 +68,10 @@ class Transport {
   virtual bool has_buffered_input() const { return false; }
   // The connected socket at the bottom of the stack, for the session's watches.
   virtual GSocket* socket() const = 0;
-  // Called on the session's periodic tick (100 ms), and at next_wakeup_us(); may do I/O.
-  virtual void on_tick(int64_t now_us) { (void)now_us; }
-  // When on_tick() should run next (g_get_monotonic_time() clock) if that is sooner than the
-  // tick, e.g. an RTMPT poll; 0 = no need. Asked after every I/O event. Only the outermost
-  // layer is asked.
+  // Called at next_wakeup_us(); may do I/O. A layer passes it on to the layer below.
+  virtual void on_wakeup(int64_t now_us) { (void)now_us; }
+  // When on_wakeup() must run (the session's clock), e.g. an RTMPT poll or a request's deadline;
+  // 0 = never. Asked after every I/O event. Only the outermost layer is asked.
   virtual int64_t next_wakeup_us() const { return 0; }
   // Short description for logs and stats, layers above TCP bottom first ("tcp" alone):
   // "tcp", "socks5", "tls (TLSv1.3)", "socks5 + tls (TLSv1.3)", "tls (TLSv1.2) + rtmpt".

@@ -13,6 +13,7 @@
 #include "element_test_support.hpp"
 #include "fake_server.hpp"
 #include "flv/flv_reader.hpp"
+#include "flv/flv_writer.hpp"
 #include "rtmp/amf0.hpp"
 #include "util/bytes.hpp"
 

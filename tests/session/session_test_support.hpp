@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "session/session.hpp"
+#include "util/clock.hpp"
 
 namespace sessiontest {
 
@@ -160,6 +161,17 @@ struct Running {
     thread.join();
     return recorder.error();
   }
+};
+
+// A clock that moves only when told to, for parts and transports that take a Clock.
+class FakeClock : public util::Clock {
+ public:
+  explicit FakeClock(int64_t start_us = 1'000'000'000) : now_(start_us) {}
+  int64_t now_us() const override { return now_; }
+  void advance_us(int64_t us) { now_ += us; }
+
+ private:
+  int64_t now_;
 };
 
 // A loopback port nothing listens on (bound, then closed): connecting is refused.

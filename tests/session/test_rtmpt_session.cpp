@@ -101,7 +101,7 @@ class TunnelTest : public ::testing::Test {
     TestConfig config = tunnel_config();
     config.host = "example.com";
     transport_ = std::make_unique<RtmptTransport>(std::make_unique<TcpTransport>(socket),
-                                                  *config.connection().tunnel);
+                                                  *config.connection().tunnel, clock_);
     g_object_unref(socket);
   }
   void TearDown() override {
@@ -149,6 +149,7 @@ class TunnelTest : public ::testing::Test {
   }
 
   int server_ = -1;
+  sessiontest::FakeClock clock_;
   std::unique_ptr<RtmptTransport> transport_;
 };
 
@@ -183,10 +184,12 @@ TEST_F(TunnelTest, SendsCoalescesPollsAndCloses) {
   // Empty again, and the server asks for 16 x 16 ms: no poll before that, one after.
   answer(server_, "\x10");
   EXPECT_EQ(read(&got).status, IoStatus::kWouldBlock);
-  const int64_t now = g_get_monotonic_time();
-  transport_->on_tick(now);
+  const int64_t now = clock_.now_us();
+  EXPECT_EQ(transport_->next_wakeup_us(), now + 256'000);
+  transport_->on_wakeup(now);
   EXPECT_FALSE(wait_readable(server_, 0));
-  transport_->on_tick(now + 400'000);
+  clock_.advance_us(400'000);
+  transport_->on_wakeup(clock_.now_us());
   r = read_request(server_);
   EXPECT_EQ(r.path, "/idle/ab1/3");
   // Data in the answer: the next poll goes at once.
@@ -221,7 +224,13 @@ TEST_F(TunnelTest, UnansweredRequestTimesOutThroughRead) {
   ASSERT_EQ(write("x").bytes, 1u);
   EXPECT_EQ(read_request(server_).path, "/send/ab1/0");
   EXPECT_FALSE(transport_->has_buffered_input());
-  transport_->on_tick(g_get_monotonic_time() + 6 * G_USEC_PER_SEC);
+  // The outstanding request's deadline is when the session must wake the transport.
+  EXPECT_EQ(transport_->next_wakeup_us(), clock_.now_us() + 5 * G_USEC_PER_SEC);
+  clock_.advance_us(5 * G_USEC_PER_SEC - 1);
+  transport_->on_wakeup(clock_.now_us());
+  EXPECT_FALSE(transport_->has_buffered_input());
+  clock_.advance_us(1);
+  transport_->on_wakeup(clock_.now_us());
   // The session calls read() when the transport says it has input: that reports the timeout.
   EXPECT_TRUE(transport_->has_buffered_input());
   std::string got;
@@ -249,7 +258,7 @@ TEST_F(TunnelTest, ServerClosingBeforeTheLastBytesArrivedIsAnError) {
 
 TEST_F(TunnelTest, ServerClosingBetweenAnswersEndsTheStream) {
   open();
-  transport_->on_tick(g_get_monotonic_time());
+  transport_->on_wakeup(clock_.now_us());
   EXPECT_EQ(read_request(server_).path, "/idle/ab1/0");
   answer(server_,
          "\x01"

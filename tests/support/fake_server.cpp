@@ -228,10 +228,8 @@ bool FakeConnection::read_until_closed(int timeout_ms) {
 
 bool FakeConnection::send_message(const rtmp::Message& m) {
   rtmp::Bytes out;
-  try {
-    writer_.write(m, out);
-  } catch (const std::exception& e) {
-    error_ = std::string("chunk writer: ") + e.what();
+  if (!writer_.write(m, out)) {
+    error_ = "chunk writer: chunk stream or length out of range";
     return false;
   }
   return send_raw(out);
@@ -239,10 +237,8 @@ bool FakeConnection::send_message(const rtmp::Message& m) {
 
 bool FakeConnection::set_chunk_size(uint32_t size) {
   rtmp::Bytes out;
-  try {
-    writer_.set_chunk_size(size, out);
-  } catch (const std::exception& e) {
-    error_ = std::string("chunk writer: ") + e.what();
+  if (!writer_.set_chunk_size(size, out)) {
+    error_ = "chunk writer: chunk size out of range";
     return false;
   }
   return send_raw(out);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "flv/flv_reader.hpp"
+#include "flv/flv_writer.hpp"
 #include "rtmp/aggregate.hpp"
 
 namespace rtmp {

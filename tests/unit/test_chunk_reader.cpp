@@ -240,7 +240,7 @@ void emit_interleaved(ChunkWriter& w, Generator& g, const std::vector<Message>& 
   std::map<uint32_t, std::deque<std::pair<Message, std::deque<Bytes>>>> queues;
   for (const auto& m : batch) {
     Bytes one;
-    w.write(m, one);
+    ASSERT_TRUE(w.write(m, one));
     auto chunks = split_chunks(one, m.payload.size(), w.chunk_size());
     queues[m.chunk_stream].emplace_back(m, std::deque<Bytes>(chunks.begin(), chunks.end()));
   }
@@ -269,7 +269,7 @@ Stream make_stream(uint32_t seed, size_t messages, size_t max_len) {
       emit_interleaved(w, g, batch, s);
       batch.clear();
       const uint32_t size = kChunkSizes[g.pick(std::size(kChunkSizes))];
-      w.set_chunk_size(size, s.wire);
+      EXPECT_TRUE(w.set_chunk_size(size, s.wire));
       s.expected.push_back(rtmp::control::set_chunk_size(size));
     }
     batch.push_back(g.next());
@@ -315,7 +315,7 @@ TEST(ChunkReaderRoundTrip, ExtendedTimestampsAllFormats) {
                              0x3000002, 0x4000003, 0x5000004, 5,         0x1000004};
   for (uint32_t ts : stamps) {
     expected.push_back(msg(6, 9, ts, 1, filled(300, static_cast<uint8_t>(ts))));
-    w.write(expected.back(), wire);
+    ASSERT_TRUE(w.write(expected.back(), wire));
   }
   const Result r = feed_all_ways(wire);
   EXPECT_EQ(r.status, Status::kOk) << r.error;
@@ -327,8 +327,8 @@ TEST(ChunkReaderRoundTrip, SimpleInterleaving) {
   Bytes a, b;
   const Message ma = msg(4, 8, 10, 1, filled(300, 1));
   const Message mb = msg(6, 9, 20, 1, filled(200, 2));
-  w.write(ma, a);
-  w.write(mb, b);
+  ASSERT_TRUE(w.write(ma, a));
+  ASSERT_TRUE(w.write(mb, b));
   // a: 12+128, 1+128, 1+44; b: 12+128, 1+72.
   Bytes wire;
   for (const Bytes& part : {slice(a, 0, 140), slice(b, 0, 140), slice(a, 140, 129),
@@ -350,7 +350,7 @@ TEST(ChunkReaderRoundTrip, InterleavingAcrossChunkStreamKinds) {
   std::vector<std::vector<Bytes>> chunks;
   for (const Message& m : sent) {
     Bytes one;
-    w.write(m, one);
+    ASSERT_TRUE(w.write(m, one));
     chunks.push_back(split_chunks(one, m.payload.size(), 128));
   }
   // Round robin over the streams, one chunk each.
@@ -592,7 +592,7 @@ TEST(ChunkReaderHostile, ErrorIsSticky) {
 TEST(ChunkReaderHostile, TooManyChunkStreams) {
   ChunkWriter writer;
   Bytes wire;
-  for (uint32_t cs = 3; cs < 1003; ++cs) writer.write(cs, 20, 0, 0, {}, wire);
+  for (uint32_t cs = 3; cs < 1003; ++cs) ASSERT_TRUE(writer.write(cs, 20, 0, 0, {}, wire));
   const Result r = expect_error(wire, "more than 64 chunk streams");
   EXPECT_EQ(r.messages.size(), 64u);
 }
@@ -600,7 +600,8 @@ TEST(ChunkReaderHostile, TooManyChunkStreams) {
 TEST(ChunkReaderHostile, ChunkStreamLimitCountsBothKinds) {
   ChunkWriter writer;
   Bytes wire;
-  for (uint32_t cs : {3u, 4u, 100u, 5u, 65599u, 6u}) writer.write(cs, 20, 0, 0, {}, wire);
+  for (uint32_t cs : {3u, 4u, 100u, 5u, 65599u, 6u})
+    ASSERT_TRUE(writer.write(cs, 20, 0, 0, {}, wire));
   ChunkReaderLimits limits;
   limits.max_chunk_streams = 5;
   const Result r = expect_error(wire, "more than 5 chunk streams", limits);

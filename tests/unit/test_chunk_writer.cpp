@@ -30,7 +30,7 @@ Bytes write_one(uint32_t cs) {
   ChunkWriter w;
   Bytes out;
   const Bytes payload = {0xAA};
-  w.write(cs, 20, 0, 0, payload, out);
+  EXPECT_TRUE(w.write(cs, 20, 0, 0, payload, out));
   return out;
 }
 
@@ -55,7 +55,7 @@ TEST(ChunkWriter, BasicHeaderOnContinuationChunks) {
   ChunkWriter w;
   Bytes out;
   const Bytes payload = filled(130);
-  w.write(320, 9, 0, 1, payload, out);
+  ASSERT_TRUE(w.write(320, 9, 0, 1, payload, out));
   // 3-byte basic + 11-byte header + 128 bytes, then a fmt 3 3-byte basic header + 2 bytes.
   ASSERT_EQ(out.size(), 3u + 11u + 128u + 3u + 2u);
   EXPECT_EQ(slice(out, 142, 3), (Bytes{0xC1, 0x00, 0x01}));
@@ -65,9 +65,9 @@ TEST(ChunkWriter, BasicHeaderOnContinuationChunks) {
 TEST(ChunkWriter, RejectsBadChunkStreamIds) {
   ChunkWriter w;
   Bytes out;
-  EXPECT_THROW(w.write(0, 20, 0, 0, {}, out), std::invalid_argument);
-  EXPECT_THROW(w.write(1, 20, 0, 0, {}, out), std::invalid_argument);
-  EXPECT_THROW(w.write(65600, 20, 0, 0, {}, out), std::invalid_argument);
+  EXPECT_FALSE(w.write(0, 20, 0, 0, {}, out));
+  EXPECT_FALSE(w.write(1, 20, 0, 0, {}, out));
+  EXPECT_FALSE(w.write(65600, 20, 0, 0, {}, out));
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(w.messages_written(), 0u);
 }
@@ -76,7 +76,7 @@ TEST(ChunkWriter, ExactFmt0Message) {
   ChunkWriter w;
   Bytes out;
   const Bytes payload = {1, 2, 3};
-  w.write(3, 20, 0x123456, 0x01020304, payload, out);
+  ASSERT_TRUE(w.write(3, 20, 0x123456, 0x01020304, payload, out));
   EXPECT_EQ(out, (Bytes{0x03, 0x12, 0x34, 0x56, 0x00, 0x00, 0x03, 0x14, 0x04, 0x03, 0x02, 0x01, 1,
                         2, 3}));
 }
@@ -84,7 +84,7 @@ TEST(ChunkWriter, ExactFmt0Message) {
 TEST(ChunkWriter, ZeroLengthMessageIsOneHeader) {
   ChunkWriter w;
   Bytes out;
-  w.write(3, 20, 5, 0, {}, out);
+  ASSERT_TRUE(w.write(3, 20, 5, 0, {}, out));
   EXPECT_EQ(out, (Bytes{0x03, 0, 0, 5, 0, 0, 0, 0x14, 0, 0, 0, 0}));
 }
 
@@ -114,7 +114,7 @@ TEST(ChunkWriter, FormatSelectionSequence) {
   ChunkWriter w;
   for (const auto& s : steps) {
     Bytes out;
-    w.write(4, s.type, s.ts, s.sid, filled(s.len), out);
+    ASSERT_TRUE(w.write(4, s.type, s.ts, s.sid, filled(s.len), out));
     ASSERT_FALSE(out.empty());
     EXPECT_EQ(out[0] >> 6, s.fmt) << "timestamp " << s.ts;
     EXPECT_EQ(out[0] & 0x3F, 4);
@@ -125,10 +125,10 @@ TEST(ChunkWriter, FormatSelectionSequence) {
 TEST(ChunkWriter, ExactCompressedHeaders) {
   ChunkWriter w;
   Bytes out;
-  w.write(4, 8, 1000, 1, Bytes{0xA1, 0xA2}, out);
-  w.write(4, 8, 1020, 1, Bytes{0xB1, 0xB2}, out);
-  w.write(4, 8, 1040, 1, Bytes{0xC1, 0xC2}, out);
-  w.write(4, 8, 1050, 1, Bytes{0xD1, 0xD2, 0xD3}, out);
+  ASSERT_TRUE(w.write(4, 8, 1000, 1, Bytes{0xA1, 0xA2}, out));
+  ASSERT_TRUE(w.write(4, 8, 1020, 1, Bytes{0xB1, 0xB2}, out));
+  ASSERT_TRUE(w.write(4, 8, 1040, 1, Bytes{0xC1, 0xC2}, out));
+  ASSERT_TRUE(w.write(4, 8, 1050, 1, Bytes{0xD1, 0xD2, 0xD3}, out));
   const Bytes expected = {
       0x04, 0x00, 0x03, 0xE8, 0x00, 0x00, 0x02, 0x08, 0x01, 0x00, 0x00, 0x00, 0xA1, 0xA2,  // fmt 0
       0x84, 0x00, 0x00, 0x14, 0xB1, 0xB2,                                                  // fmt 2
@@ -142,7 +142,7 @@ TEST(ChunkWriter, SplitsAtChunkSize) {
   ChunkWriter w;
   Bytes out;
   const Bytes payload = filled(300);
-  w.write(3, 20, 0, 0, payload, out);
+  ASSERT_TRUE(w.write(3, 20, 0, 0, payload, out));
   ASSERT_EQ(out.size(), 12u + 128u + 1u + 128u + 1u + 44u);
   EXPECT_EQ(slice(out, 12, 128), slice(payload, 0, 128));
   EXPECT_EQ(out[140], 0xC3);
@@ -154,7 +154,7 @@ TEST(ChunkWriter, SplitsAtChunkSize) {
 TEST(ChunkWriter, ExactMultipleOfChunkSize) {
   ChunkWriter w;
   Bytes out;
-  w.write(3, 20, 0, 0, filled(256), out);
+  ASSERT_TRUE(w.write(3, 20, 0, 0, filled(256), out));
   EXPECT_EQ(out.size(), 12u + 128u + 1u + 128u);
 }
 
@@ -162,7 +162,7 @@ TEST(ChunkWriter, ExtendedTimestampOnFirstAndContinuationChunks) {
   ChunkWriter w;
   Bytes out;
   const Bytes payload = filled(300);
-  w.write(6, 9, 0x01000000, 1, payload, out);
+  ASSERT_TRUE(w.write(6, 9, 0x01000000, 1, payload, out));
   const Bytes header = {0x06, 0xFF, 0xFF, 0xFF, 0x00, 0x01, 0x2C, 0x09,
                         0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
   const Bytes cont = {0xC6, 0x01, 0x00, 0x00, 0x00};
@@ -175,9 +175,9 @@ TEST(ChunkWriter, ExtendedDeltaAndFmt3NewMessage) {
   ChunkWriter w;
   Bytes out;
   const Bytes payload = filled(130);
-  w.write(6, 9, 0, 1, payload, out);
+  ASSERT_TRUE(w.write(6, 9, 0, 1, payload, out));
   out.clear();
-  w.write(6, 9, 0x01000000, 1, payload, out);  // fmt 2, delta 0x01000000 (extended)
+  ASSERT_TRUE(w.write(6, 9, 0x01000000, 1, payload, out));  // fmt 2, delta 0x01000000 (extended)
   const Bytes ext = {0x01, 0x00, 0x00, 0x00};
   EXPECT_EQ(out, cat({{0x86, 0xFF, 0xFF, 0xFF},
                       ext,
@@ -186,18 +186,19 @@ TEST(ChunkWriter, ExtendedDeltaAndFmt3NewMessage) {
                       ext,
                       slice(payload, 128, 2)}));
   out.clear();
-  w.write(6, 9, 0x02000000, 1, payload, out);  // fmt 3: same delta, repeats the extended field
+  ASSERT_TRUE(
+      w.write(6, 9, 0x02000000, 1, payload, out));  // fmt 3: same delta, repeats the extended field
   EXPECT_EQ(out, cat({{0xC6}, ext, slice(payload, 0, 128), {0xC6}, ext, slice(payload, 128, 2)}));
 }
 
 TEST(ChunkWriter, ExtendedThreshold) {
   ChunkWriter w;
   Bytes out;
-  w.write(3, 20, 0xFFFFFE, 0, {}, out);
+  ASSERT_TRUE(w.write(3, 20, 0xFFFFFE, 0, {}, out));
   EXPECT_EQ(out, (Bytes{0x03, 0xFF, 0xFF, 0xFE, 0, 0, 0, 0x14, 0, 0, 0, 0}));
   w.reset();
   out.clear();
-  w.write(3, 20, 0xFFFFFF, 0, {}, out);
+  ASSERT_TRUE(w.write(3, 20, 0xFFFFFF, 0, {}, out));
   EXPECT_EQ(out,
             (Bytes{0x03, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0x14, 0, 0, 0, 0, 0x00, 0xFF, 0xFF, 0xFF}));
 }
@@ -205,17 +206,17 @@ TEST(ChunkWriter, ExtendedThreshold) {
 TEST(ChunkWriter, SetChunkSize) {
   ChunkWriter w;
   Bytes out;
-  w.set_chunk_size(4096, out);
+  ASSERT_TRUE(w.set_chunk_size(4096, out));
   EXPECT_EQ(out, (Bytes{0x02, 0, 0, 0, 0, 0, 4, 0x01, 0, 0, 0, 0, 0x00, 0x00, 0x10, 0x00}));
   EXPECT_EQ(w.chunk_size(), 4096u);
   out.clear();
-  w.write(3, 20, 0, 0, filled(200), out);
+  ASSERT_TRUE(w.write(3, 20, 0, 0, filled(200), out));
   EXPECT_EQ(out.size(), 12u + 200u);  // one chunk with the new size
   out.clear();
-  w.set_chunk_size(64, out);  // same header fields, delta 0 after fmt 0: fmt 2
+  ASSERT_TRUE(w.set_chunk_size(64, out));  // same header fields, delta 0 after fmt 0: fmt 2
   EXPECT_EQ(out, (Bytes{0x82, 0, 0, 0, 0x00, 0x00, 0x00, 0x40}));
   out.clear();
-  w.set_chunk_size(100, out);  // delta 0 established: fmt 3
+  ASSERT_TRUE(w.set_chunk_size(100, out));  // delta 0 established: fmt 3
   EXPECT_EQ(out, (Bytes{0xC2, 0x00, 0x00, 0x00, 0x64}));
   EXPECT_EQ(w.messages_written(), 4u);
 }
@@ -223,10 +224,10 @@ TEST(ChunkWriter, SetChunkSize) {
 TEST(ChunkWriter, SetChunkSizeIsWrittenWithTheOldSize) {
   ChunkWriter w;
   Bytes out;
-  w.set_chunk_size(2, out);
+  ASSERT_TRUE(w.set_chunk_size(2, out));
   ASSERT_EQ(out.size(), 16u);  // not split at 2 bytes
   out.clear();
-  w.set_chunk_size(1, out);  // written with chunk size 2: two chunks
+  ASSERT_TRUE(w.set_chunk_size(1, out));  // written with chunk size 2: two chunks
   EXPECT_EQ(out, (Bytes{0x82, 0, 0, 0, 0x00, 0x00, 0xC2, 0x00, 0x01}));
   EXPECT_EQ(w.chunk_size(), 1u);
 }
@@ -234,26 +235,26 @@ TEST(ChunkWriter, SetChunkSizeIsWrittenWithTheOldSize) {
 TEST(ChunkWriter, SetChunkSizeRange) {
   ChunkWriter w;
   Bytes out;
-  EXPECT_THROW(w.set_chunk_size(0, out), std::invalid_argument);
-  EXPECT_THROW(w.set_chunk_size(0x80000000u, out), std::invalid_argument);
+  EXPECT_FALSE(w.set_chunk_size(0, out));
+  EXPECT_FALSE(w.set_chunk_size(0x80000000u, out));
   EXPECT_TRUE(out.empty());
-  w.set_chunk_size(0x7FFFFFFF, out);
+  ASSERT_TRUE(w.set_chunk_size(0x7FFFFFFF, out));
   EXPECT_EQ(w.chunk_size(), 0x7FFFFFFFu);
   out.clear();
-  w.write(3, 9, 0, 1, filled(5000), out);
+  ASSERT_TRUE(w.write(3, 9, 0, 1, filled(5000), out));
   EXPECT_EQ(out.size(), 12u + 5000u);
 }
 
 TEST(ChunkWriter, ResetForgetsEverything) {
   ChunkWriter w;
   Bytes out;
-  w.set_chunk_size(1000, out);
-  w.write(3, 20, 10, 0, Bytes{1}, out);
+  ASSERT_TRUE(w.set_chunk_size(1000, out));
+  ASSERT_TRUE(w.write(3, 20, 10, 0, Bytes{1}, out));
   w.reset();
   EXPECT_EQ(w.chunk_size(), ChunkWriter::kDefaultChunkSize);
   EXPECT_EQ(w.messages_written(), 0u);
   out.clear();
-  w.write(3, 20, 10, 0, Bytes{1}, out);
+  ASSERT_TRUE(w.write(3, 20, 10, 0, Bytes{1}, out));
   EXPECT_EQ(out[0] >> 6, 0);  // no compression state left
 }
 
@@ -266,7 +267,7 @@ TEST(ChunkWriter, AppendsToExistingOutput) {
   m.timestamp = 7;
   m.stream_id = 1;
   m.payload = {9, 8};
-  w.write(m, out);
+  ASSERT_TRUE(w.write(m, out));
   EXPECT_EQ(out, (Bytes{0xEE, 0x05, 0, 0, 7, 0, 0, 2, 18, 1, 0, 0, 0, 9, 8}));
   EXPECT_EQ(w.messages_written(), 1u);
 }
@@ -275,7 +276,7 @@ TEST(ChunkWriter, RejectsOversizedPayload) {
   ChunkWriter w;
   Bytes out;
   const Bytes big(0x1000000);
-  EXPECT_THROW(w.write(3, 9, 0, 1, big, out), std::invalid_argument);
+  EXPECT_FALSE(w.write(3, 9, 0, 1, big, out));
 }
 
 Bytes queued(const rtmp::OutputQueue& q) {
@@ -294,9 +295,9 @@ TEST(ChunkWriter, QueueOutputMatchesContiguousOutput) {
     ChunkWriter contiguous, copying, moving;
     Bytes want;
     rtmp::OutputQueue copied, moved;
-    contiguous.set_chunk_size(chunk, want);
-    copying.set_chunk_size(chunk, copied);
-    moving.set_chunk_size(chunk, moved);
+    ASSERT_TRUE(contiguous.set_chunk_size(chunk, want));
+    ASSERT_TRUE(copying.set_chunk_size(chunk, copied));
+    ASSERT_TRUE(moving.set_chunk_size(chunk, moved));
     size_t i = 0;
     for (uint32_t ts : timestamps) {
       for (size_t size : {0u, 1u, 300u, 4096u, 10000u, 10000u}) {
@@ -306,9 +307,10 @@ TEST(ChunkWriter, QueueOutputMatchesContiguousOutput) {
         m.timestamp = ts + static_cast<uint32_t>(size);
         m.stream_id = 1;
         m.payload = filled(size, static_cast<uint8_t>(i++));
-        contiguous.write(m, want);
-        copying.write(m, copied);
-        moving.write(m.chunk_stream, m.type, m.timestamp, m.stream_id, std::move(m.payload), moved);
+        ASSERT_TRUE(contiguous.write(m, want));
+        ASSERT_TRUE(copying.write(m, copied));
+        ASSERT_TRUE(moving.write(m.chunk_stream, m.type, m.timestamp, m.stream_id,
+                                 std::move(m.payload), moved));
       }
     }
     EXPECT_EQ(queued(copied), want) << "chunk size " << chunk;
@@ -320,11 +322,11 @@ TEST(ChunkWriter, QueueOutputMatchesContiguousOutput) {
 TEST(ChunkWriter, MovedPayloadIsReferencedNotCopied) {
   ChunkWriter w;
   rtmp::OutputQueue q;
-  w.set_chunk_size(4096, q);
+  ASSERT_TRUE(w.set_chunk_size(4096, q));
   q.consume(q.size());
   Bytes payload = filled(10000);
   const uint8_t* memory = payload.data();
-  w.write(6, 9, 0, 1, std::move(payload), q);
+  ASSERT_TRUE(w.write(6, 9, 0, 1, std::move(payload), q));
   std::vector<rtmp::ByteView> v(16);
   v.resize(q.slices(v.data(), v.size()));
   // header, 4096 referenced, fmt 3 header, 4096 referenced, fmt 3 header, 1808 referenced
@@ -340,7 +342,7 @@ TEST(ChunkWriter, MovedPayloadIsReferencedNotCopied) {
 TEST(ChunkWriter, SmallChunksAreCopiedIntoOneSlice) {
   ChunkWriter w;  // chunk size 128: pieces below kMinReferencedPiece
   rtmp::OutputQueue q;
-  w.write(6, 9, 0, 1, filled(1000), q);
+  ASSERT_TRUE(w.write(6, 9, 0, 1, filled(1000), q));
   rtmp::ByteView v[4];
   EXPECT_EQ(q.slices(v, 4), 1u);
   EXPECT_EQ(q.size(), 12u + 1000u + 7u);
@@ -350,9 +352,9 @@ TEST(ChunkWriter, RejectedMovedPayloadIsKept) {
   ChunkWriter w;
   rtmp::OutputQueue q;
   Bytes big(0x1000000, 1);
-  EXPECT_THROW(w.write(3, 9, 0, 1, std::move(big), q), std::invalid_argument);
+  EXPECT_FALSE(w.write(3, 9, 0, 1, std::move(big), q));
   EXPECT_EQ(big.size(), 0x1000000u);
-  EXPECT_THROW(w.write(1, 9, 0, 1, Bytes(10), q), std::invalid_argument);
+  EXPECT_FALSE(w.write(1, 9, 0, 1, Bytes(10), q));
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(w.messages_written(), 0u);
 }

@@ -37,7 +37,7 @@ struct ScriptedServer {
     }
     c.consume_output(n);
   }
-  void send(const Message& m) { writer.write(m, pending); }
+  void send(const Message& m) { ASSERT_TRUE(writer.write(m, pending)); }
   void command(const std::string& name, double txn, Value obj, std::vector<Value> args,
                uint32_t stream = 0) {
     send(commands::call(name, txn, obj, args, stream));

@@ -1,4 +1,5 @@
 #include "flv/flv_reader.hpp"
+#include "flv/flv_writer.hpp"
 
 #include <gtest/gtest.h>
 
