@@ -15,9 +15,15 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 for tool in git dpkg-buildpackage dh; do
-  command -v "$tool" >/dev/null || { echo "build-deb.sh: $tool not found (install git, dpkg-dev and debhelper)" >&2; exit 1; }
+  if ! command -v "$tool" >/dev/null; then
+    echo "build-deb.sh: $tool not found (install git, dpkg-dev and debhelper)" >&2
+    exit 1
+  fi
 done
-git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || { echo "build-deb.sh: $top is not a git checkout" >&2; exit 1; }
+if ! git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+  echo "build-deb.sh: $top is not a git checkout" >&2
+  exit 1
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gst-rtmp-native-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -97,7 +97,8 @@ def main():
         sub = src / 'subprojects' / directory
         shutil.copytree(GOOGLETEST_SRC, sub, symlinks=True)
         shutil.copytree(overlay, sub, dirs_exist_ok=True)
-        log(f'{GOOGLETEST_SRC} + subprojects/packagefiles/{overlay.name} -> subprojects/{directory}')
+        log(f'{GOOGLETEST_SRC} + subprojects/packagefiles/{overlay.name}'
+            f' -> subprojects/{directory}')
 
         build = tmp / 'build'
         setup = run(['meson', 'setup', build, src, '--wrap-mode=nodownload',
@@ -106,7 +107,11 @@ def main():
                          r'found: YES', setup):
             print(setup)
             fail('meson did not take gtest from the subproject')
-        log(f'configured: gtest from subprojects/{directory}')
+        warnings = [line for line in setup.splitlines() if line.startswith('WARNING')]
+        if warnings:
+            print('\n'.join(warnings))
+            fail('meson setup warned')
+        log(f'configured: gtest from subprojects/{directory}, no warnings')
 
         target = 'tests/unit/test_amf0'
         run(['ninja', '-C', build, target])
