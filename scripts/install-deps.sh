@@ -9,6 +9,7 @@ PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly
   nginx libnginx-mod-rtmp libnginx-mod-stream dante-server microsocks openssl ffmpeg python3 python3-pytest python3-gi gir1.2-gstreamer-1.0 valgrind
+  dpkg-dev debhelper googletest git
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
