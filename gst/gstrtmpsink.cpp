@@ -127,7 +127,7 @@ static gboolean sink_start(GstBaseSink* bsink) {
   bool async_connect = p->props.async_connect;
   GST_OBJECT_UNLOCK(bsink);
   GST_INFO_OBJECT(bsink, "publishing to %s", connection->safe_url.c_str());
-  p->runner.create(GST_ELEMENT(bsink), std::move(*connection));
+  p->runner.create(GST_ELEMENT(bsink), rtmp_sink_debug, std::move(*connection));
   p->flv = rtmp::FlvReader();
   p->caps_headers_sent = false;
   return async_connect ? p->runner.start_task() : TRUE;

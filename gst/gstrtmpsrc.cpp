@@ -111,7 +111,7 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   GST_OBJECT_UNLOCK(bsrc);
   GST_INFO_OBJECT(bsrc, "playing %s", connection->safe_url.c_str());
   p->safe_url = connection->safe_url;
-  p->runner.create(GST_ELEMENT(bsrc), std::move(*connection));
+  p->runner.create(GST_ELEMENT(bsrc), rtmp_src_debug, std::move(*connection));
   p->flv.reset(false);
   p->pending.reset();
   gst_base_src_set_live(bsrc, TRUE);

@@ -4,8 +4,11 @@
 
 #include "gstrtmpsink.hpp"
 #include "gstrtmpsrc.hpp"
+#include "rtmp_bus.hpp"
 
 static gboolean plugin_init(GstPlugin* plugin) {
+  // Every debug category exists once the plugin is loaded (so --gst-debug-help lists them).
+  rtmpgst::register_debug_categories();
   // Ranked above rtmp2 (PRIMARY + 1) so that rtmp:// URIs pick these elements.
   return gst_element_register(plugin, "rtmpsink", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SINK) &&
          gst_element_register(plugin, "rtmpsrc", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SRC);

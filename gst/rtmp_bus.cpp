@@ -7,12 +7,42 @@ GST_DEBUG_CATEGORY_STATIC(rtmp_bus_debug);
 
 namespace rtmpgst {
 
-void BusListener::on_state(const rtmpsession::StateChange& c) {
-  static gsize once = 0;
-  if (g_once_init_enter(&once)) {
-    GST_DEBUG_CATEGORY_INIT(rtmp_bus_debug, "rtmpstate", 0, "RTMP connection states");
-    g_once_init_leave(&once, 1);
+namespace {
+
+GstDebugLevel gst_level(rtmp::LogLevel level) {
+  switch (level) {
+    case rtmp::LogLevel::kError:
+      return GST_LEVEL_ERROR;
+    case rtmp::LogLevel::kWarning:
+      return GST_LEVEL_WARNING;
+    case rtmp::LogLevel::kInfo:
+      return GST_LEVEL_INFO;
+    case rtmp::LogLevel::kDebug:
+      return GST_LEVEL_DEBUG;
+    case rtmp::LogLevel::kLog:
+      return GST_LEVEL_LOG;
+    case rtmp::LogLevel::kTrace:
+      return GST_LEVEL_TRACE;
   }
+  return GST_LEVEL_DEBUG;
+}
+
+}  // namespace
+
+void register_debug_categories() {
+  GST_DEBUG_CATEGORY_INIT(rtmp_bus_debug, "rtmpstate", 0, "RTMP connection states");
+}
+
+bool ElementLogger::enabled(rtmp::LogLevel level) const {
+  return gst_debug_category_get_threshold(category_) >= gst_level(level);
+}
+
+void ElementLogger::log(rtmp::LogLevel level, std::string_view text) {
+  GST_CAT_LEVEL_LOG(category_, gst_level(level), element_, "%.*s", static_cast<int>(text.size()),
+                    text.data());
+}
+
+void BusListener::on_state(const rtmpsession::StateChange& c) {
   const char* name = rtmpsession::state_name(c.state);
   GST_INFO_OBJECT(element_, "%s: %s -> %s%s%s", url_.c_str(), rtmpsession::state_name(c.previous),
                   name, c.reason.empty() ? "" : ": ", c.reason.c_str());

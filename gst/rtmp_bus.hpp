@@ -15,17 +15,37 @@ namespace rtmpgst {
 // password), "attempt" (uint, 1 for the first connection), "reason" (string, may be empty).
 inline constexpr const char* kStateMessageName = "rtmp-connection-state";
 
+// The session's log goes to the element's own debug category (rtmpsink or rtmpsrc), the levels
+// mapped one to one (rtmp::LogLevel kError..kTrace to GST_LEVEL_ERROR..GST_LEVEL_TRACE).
+class ElementLogger : public rtmp::Logger {
+ public:
+  ElementLogger(GstElement* element, GstDebugCategory* category)
+      : element_(element), category_(category) {}
+  bool enabled(rtmp::LogLevel level) const override;
+  void log(rtmp::LogLevel level, std::string_view text) override;
+
+ private:
+  GstElement* element_;
+  GstDebugCategory* category_;
+};
+
 class BusListener : public rtmpsession::SessionListener {
  public:
-  BusListener(GstElement* element, rtmpsession::Role role, std::string safe_url)
-      : element_(element), role_(role), url_(std::move(safe_url)) {}
+  BusListener(GstElement* element, GstDebugCategory* category, rtmpsession::Role role,
+              std::string safe_url)
+      : element_(element), role_(role), url_(std::move(safe_url)), logger_(element, category) {}
   void on_state(const rtmpsession::StateChange& change) override;
   void on_error(const rtmpsession::SessionError& error) override;
+  rtmp::Logger* logger() override { return &logger_; }
 
  private:
   GstElement* element_;
   rtmpsession::Role role_;
   std::string url_;
+  ElementLogger logger_;
 };
+
+// The state category ("rtmpstate"), registered when the plugin loads.
+void register_debug_categories();
 
 }  // namespace rtmpgst

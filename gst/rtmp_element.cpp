@@ -11,9 +11,11 @@ SessionRunner::~SessionRunner() {
   g_rec_mutex_clear(&task_lock_);
 }
 
-void SessionRunner::create(GstElement* element, config::Connection connection) {
+void SessionRunner::create(GstElement* element, GstDebugCategory* category,
+                           config::Connection connection) {
   stop();
-  listener_ = std::make_unique<BusListener>(element, connection.role(), connection.safe_url);
+  listener_ =
+      std::make_unique<BusListener>(element, category, connection.role(), connection.safe_url);
   auto session = std::make_unique<rtmpsession::Session>(std::move(connection), listener_.get());
   {
     std::lock_guard lock(stats_mutex_);

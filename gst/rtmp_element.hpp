@@ -23,7 +23,8 @@ class SessionRunner {
   SessionRunner& operator=(const SessionRunner&) = delete;
 
   // Builds the session (not running yet) and its task; called from the element's start().
-  void create(GstElement* element, config::Connection connection);
+  // The session logs to `category`, the element's debug category.
+  void create(GstElement* element, GstDebugCategory* category, config::Connection connection);
   // Starts the task once; later calls do nothing.
   bool start_task();
   bool task_started() const { return task_started_; }

@@ -61,6 +61,9 @@ void ClientConnection::consume_output(size_t n) {
   n = std::min(n, out_.size());
   out_.consume(n);
   counters_.bytes_out += n;
+  log_lazily(logger_, LogLevel::kTrace, [&] {
+    return "sent " + std::to_string(n) + " bytes, " + std::to_string(out_.size()) + " pending";
+  });
 }
 
 void ClientConnection::set_phase(ClientPhase phase) {
@@ -74,6 +77,7 @@ void ClientConnection::set_phase(ClientPhase phase) {
 
 void ClientConnection::fail(ErrorKind kind, std::string message, std::string code) {
   if (phase_ == ClientPhase::kFailed) return;
+  log_lazily(logger_, LogLevel::kDebug, [&] { return "protocol failure: " + message; });
   error_ = ClientError{kind, std::move(message), std::move(code)};
   set_phase(ClientPhase::kFailed);
   emit(ClientEvent::Kind::kError);
@@ -102,11 +106,16 @@ void ClientConnection::send(const Message& m) {
     return;
   }
   counters_.messages_out++;
+  log_message(logger_, m, Direction::kOut);
 }
 
 void ClientConnection::receive(ByteView data, uint32_t now_ms) {
   if (phase_ == ClientPhase::kFailed || phase_ == ClientPhase::kIdle) return;
   counters_.bytes_in += data.size();
+  log_lazily(logger_, LogLevel::kTrace, [&] {
+    return "received " + std::to_string(data.size()) + " bytes (incoming chunk size " +
+           std::to_string(reader_.chunk_size()) + ")";
+  });
   if (phase_ == ClientPhase::kHandshaking) {
     size_t used = 0;
     handshake_out_.clear();
@@ -123,6 +132,10 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
       return;
     }
     if (st == ClientHandshake::Status::kNeedMore) return;
+    log_lazily(logger_, LogLevel::kDebug, [&] {
+      return std::string("handshake done: ") +
+             (handshake_.server_digest_valid() ? "the server's digest is valid" : "plain");
+    });
     data = data.subspan(used);
     on_handshake_done();
   }
@@ -133,6 +146,7 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
   for (auto& m : incoming_) {
     if (phase_ == ClientPhase::kFailed) return;
     counters_.messages_in++;
+    log_message(logger_, m, Direction::kIn);
     on_message(std::move(m));
   }
   if (malformed) {
@@ -160,6 +174,8 @@ void ClientConnection::on_handshake_done() {
     return;
   }
   counters_.out_chunk_size = writer_.chunk_size();
+  log_lazily(logger_, LogLevel::kDebug,
+             [&] { return "sent Set Chunk Size " + std::to_string(writer_.chunk_size()); });
   if (config_.mode == ClientMode::kPlay) {
     send(control::window_ack_size(config_.window_ack_size));
     counters_.out_window_ack_size = config_.window_ack_size;
@@ -521,6 +537,14 @@ bool ClientConnection::send_media(Message&& message) {
     return false;
   counters_.messages_out++;
   counters_.media_messages_out++;
+  log_lazily(logger_, LogLevel::kLog, [&] {
+    return "sent " +
+           std::string(message.type == 8   ? "audio"
+                       : message.type == 9 ? "video"
+                                           : "data") +
+           " ts " + std::to_string(message.timestamp) + " on csid " +
+           std::to_string(message.chunk_stream);
+  });
   return true;
 }
 

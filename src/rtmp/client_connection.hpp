@@ -19,6 +19,7 @@
 #include "rtmp/handshake.hpp"
 #include "rtmp/handshake_digest.hpp"
 #include "rtmp/message.hpp"
+#include "rtmp/protocol_log.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp {
@@ -114,6 +115,8 @@ class ClientConnection {
   // random: bytes for the handshake (at least 1528); epoch: handshake time field.
   ClientConnection(ClientConfig config, ByteView random, uint32_t epoch);
   ~ClientConnection();
+  // Where the protocol is logged (rtmp/protocol_log.hpp); null (the default) logs nothing.
+  void set_logger(Logger* logger) { logger_ = logger; }
 
   // Queues C0+C1. Call once, after the transport is connected.
   void start();
@@ -186,6 +189,7 @@ class ClientConnection {
   OutputQueue out_;
   Bytes handshake_out_;  // the handshake writes here, then it goes to out_
   uint32_t stream_id_ = 0;
+  Logger* logger_ = nullptr;
   uint32_t last_window_sent_ = 0;
   bool stream_created_ = false;
 };

@@ -15,12 +15,13 @@ constexpr int kMaxReadsPerWakeup = 16;
 }  // namespace
 
 Link::Link(GMainContext* context, const Clock& clock, const config::Connection& connection,
-           rtmp::ClientConfig client_config, LinkObserver& observer)
+           rtmp::ClientConfig client_config, LinkObserver& observer, rtmp::Logger* logger)
     : context_(context),
       clock_(clock),
       connection_(connection),
       client_config_(std::move(client_config)),
       observer_(observer),
+      logger_(logger),
       start_us_(clock.now_us()) {}
 
 Link::~Link() {
@@ -39,6 +40,10 @@ void Link::start() {
   cb.on_phase = [this](TcpConnector::Phase p) { observer_.on_link_phase(p); };
   cb.on_connected = [this](GSocket* s) { on_connected(s); };
   cb.on_failed = [this, prefix](ErrorKind k, std::string m) { fail(k, prefix + m); };
+  rtmp::log_lazily(logger_, rtmp::LogLevel::kInfo, [&] {
+    return "connecting to " + std::string(connection_.first_hop_name()) + " " + hop.host + ":" +
+           std::to_string(hop.port) + " (" + connection_.safe_url + ")";
+  });
   connector_ = std::make_unique<TcpConnector>(context_, hop.host, hop.port, connection_.timeout_ms,
                                               std::move(cb));
   connector_->start();
@@ -101,7 +106,10 @@ void Link::start_client() {
   read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
   std::vector<uint8_t> random(1528);
   for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
+  rtmp::log_lazily(logger_, rtmp::LogLevel::kInfo,
+                   [&] { return "transport ready: " + transport_->describe(); });
   client_ = std::make_unique<rtmp::ClientConnection>(client_config_, random, now_ms());
+  client_->set_logger(logger_);
   client_->start();
   observer_.on_link_established();
   if (retired_) return;

@@ -46,7 +46,7 @@ class Link {
  public:
   // `client_config` is the connection's, with this attempt's authentication answer in it.
   Link(GMainContext* context, const Clock& clock, const config::Connection& connection,
-       rtmp::ClientConfig client_config, LinkObserver& observer);
+       rtmp::ClientConfig client_config, LinkObserver& observer, rtmp::Logger* logger);
   ~Link();
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
@@ -93,6 +93,7 @@ class Link {
   const config::Connection& connection_;
   rtmp::ClientConfig client_config_;
   LinkObserver& observer_;
+  rtmp::Logger* logger_;
   int64_t start_us_;
   std::unique_ptr<TcpConnector> connector_;
   std::unique_ptr<Transport> transport_;

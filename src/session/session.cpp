@@ -285,7 +285,8 @@ void Session::start_link() {
   rtmp::ClientConfig client = connection_.client;
   client.auth_query = policy_.auth_query();  // answers the previous connection's challenge
   LinkObserver& observer = *this;
-  link_ = std::make_unique<Link>(context_, clock_, connection_, std::move(client), observer);
+  link_ = std::make_unique<Link>(context_, clock_, connection_, std::move(client), observer,
+                                 listener_->logger());
   link_->start();
 }
 

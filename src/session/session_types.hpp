@@ -8,6 +8,7 @@
 #include "config/connection.hpp"
 #include "rtmp/errors.hpp"
 #include "rtmp/message.hpp"
+#include "rtmp/protocol_log.hpp"
 #include "util/strings.hpp"
 
 namespace rtmpsession {
@@ -79,6 +80,8 @@ class SessionListener {
   virtual ~SessionListener() = default;
   virtual void on_state(const StateChange& change) = 0;
   virtual void on_error(const SessionError& error) = 0;
+  // Where the protocol and the connections are logged (rtmp/protocol_log.hpp); null: nowhere.
+  virtual rtmp::Logger* logger() { return nullptr; }
 };
 
 }  // namespace rtmpsession
