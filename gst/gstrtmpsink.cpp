@@ -18,6 +18,7 @@ enum SinkProp : guint {
   PROP_STATS,
   PROP_RECONNECT_BUFFER_BYTES,
   PROP_STOP_COMMANDS,
+  PROP_PEAK_KBPS,
 };
 
 constexpr auto kRole = rtmpsession::Role::kPublish;
@@ -79,12 +80,17 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
   switch (id) {
     case PROP_CHUNK_SIZE:
       s.chunk_size = g_value_get_uint(value);
+      if (p->session()) p->session()->set_chunk_size(s.chunk_size);  // also while playing
       break;
     case PROP_RECONNECT_BUFFER_BYTES:
       s.reconnect_buffer_bytes = g_value_get_uint64(value);
       break;
     case PROP_STOP_COMMANDS:
       s.stop_commands = g_value_get_flags(value);
+      break;
+    case PROP_PEAK_KBPS:
+      s.peak_kbps = g_value_get_uint(value);
+      if (p->session()) p->session()->set_peak_kbps(s.peak_kbps);  // also while playing
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
@@ -107,6 +113,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
       break;
     case PROP_STOP_COMMANDS:
       g_value_set_flags(value, s.stop_commands);
+      break;
+    case PROP_PEAK_KBPS:
+      g_value_set_uint(value, s.peak_kbps);
       break;
     case PROP_STATS:
       break;
@@ -251,10 +260,20 @@ static void install_sink_properties(GObjectClass* oc) {
       oc, PROP_CHUNK_SIZE,
       g_param_spec_uint("chunk-size", "Chunk size",
                         "Outgoing RTMP chunk size, announced with Set Chunk Size after the "
-                        "handshake (rtmp2sink: 128; larger chunks cost fewer headers)",
+                        "handshake and again whenever it changes, also while playing (rtmp2sink: "
+                        "128; larger chunks cost fewer headers)",
                         1, 0x7fffffff, rtmp::defaults::kChunkSize,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY)));
+                                                 GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      oc, PROP_PEAK_KBPS,
+      g_param_spec_uint("peak-kbps", "Peak kbps",
+                        "Cap on the send rate in kbit/s, applied to the socket "
+                        "(SO_MAX_PACING_RATE, as rtmp2sink does); 0 = no cap. Changeable while "
+                        "playing",
+                        0, G_MAXINT / 125, 0,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
       oc, PROP_STOP_COMMANDS,
       g_param_spec_flags("stop-commands", "Stop commands",

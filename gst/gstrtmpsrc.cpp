@@ -312,7 +312,7 @@ static void install_src_properties(GObjectClass* oc) {
       g_param_spec_uint("idle-timeout", "Idle timeout",
                         "Seconds without any media while playing before the element fails with "
                         "a RESOURCE/READ error (a stalled stream is not end of stream); 0 = off",
-                        0, G_MAXUINT / 1000, 0,
+                        0, G_MAXUINT, 0,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(

@@ -93,7 +93,7 @@ void install_connection(GObjectClass* k, rtmpsession::Role role) {
           g_param_spec_uint("timeout", "Timeout",
                             "Seconds each connection phase may take (resolving, connecting, "
                             "handshake, each server reply) and a send may stall; 0 = no limit",
-                            0, G_MAXUINT / 1000, rtmp::defaults::kTimeoutSeconds, kFlags));
+                            0, G_MAXUINT, rtmp::defaults::kTimeoutSeconds, kFlags));
   install(
       k, PROP_FLASH_VERSION,
       g_param_spec_string("flash-version", "Flash version",

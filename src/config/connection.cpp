@@ -116,11 +116,14 @@ std::optional<Connection> validate(const Settings& s, Role role, std::string* er
   url.application = s.application;
   c.client = make_client(s, role, url, std::move(*extra));
   c.credentials = Credentials{s.username, s.password, s.authmod};
-  c.timeout_ms = s.timeout_s * 1000;
+  // Beyond 49 days the limit is as good as none: clamped to what the millisecond field holds.
+  c.timeout_ms =
+      static_cast<uint32_t>(std::min<uint64_t>(uint64_t{s.timeout_s} * 1000, UINT32_MAX));
   c.reconnect.attempts = s.reconnect_attempts;
   c.reconnect.delay_ms = s.reconnect_delay_ms;
   c.reconnect.max_delay_ms = std::max(s.reconnect_max_delay_ms, s.reconnect_delay_ms);
   c.publish.reconnect_buffer_bytes = static_cast<size_t>(s.reconnect_buffer_bytes);
+  c.publish.peak_kbps = s.peak_kbps;
   if (!make_proxy(s, c.server, c, error)) return std::nullopt;
   make_layers(s, c);
   return c;

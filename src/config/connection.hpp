@@ -58,6 +58,7 @@ struct ReconnectOptions {
 struct PublishOptions {
   size_t queue_bytes = rtmp::defaults::kQueueBytes;
   size_t reconnect_buffer_bytes = rtmp::defaults::kReconnectBufferBytes;
+  uint32_t peak_kbps = 0;  // the socket's pacing rate (SO_MAX_PACING_RATE); 0 = none
 };
 
 struct PlayOptions {

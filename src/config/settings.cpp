@@ -22,8 +22,6 @@ bool Settings::set_location(std::string_view text, std::string* error) {
   std::optional<rtmp::Url> url = rtmp::parse_url(split.url, &why);
   std::optional<rtmp::UrlOptions> opts;
   if (url) opts = rtmp::parse_url_options(split.options, &why);
-  if (opts && opts->timeout_s && *opts->timeout_s > std::numeric_limits<uint32_t>::max() / 1000)
-    why = "option 'timeout=" + std::to_string(*opts->timeout_s) + "' is too large";
   if (!url || !opts || !why.empty()) {
     location_error = "'" + quotable(split) + "': " + why;
     if (error) *error = location_error;

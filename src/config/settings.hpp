@@ -75,6 +75,7 @@ struct Settings {
   uint32_t chunk_size = rtmp::defaults::kChunkSize;
   uint64_t reconnect_buffer_bytes = rtmp::defaults::kReconnectBufferBytes;
   uint32_t stop_commands = kDefaultStopCommands;
+  uint32_t peak_kbps = 0;  // cap on the send rate (rtmp2sink's peak-kbps); 0 = none
   // Playing.
   std::optional<uint32_t> buffer_length_ms;  // the buffer-length property, when set
 

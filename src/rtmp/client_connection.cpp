@@ -548,6 +548,19 @@ bool ClientConnection::send_media(Message&& message) {
   return true;
 }
 
+bool ClientConnection::set_chunk_size(uint32_t size) {
+  if (size < 1 || size > ChunkWriter::kMaxChunkSize) return false;
+  config_.chunk_size = size;
+  bool announced = phase_ != ClientPhase::kIdle && phase_ != ClientPhase::kHandshaking &&
+                   phase_ != ClientPhase::kFailed;
+  if (!announced || size == writer_.chunk_size()) return true;
+  if (!writer_.set_chunk_size(size, out_)) return false;
+  counters_.out_chunk_size = size;
+  log_lazily(logger_, LogLevel::kDebug,
+             [&] { return "sent Set Chunk Size " + std::to_string(size); });
+  return true;
+}
+
 void ClientConnection::finish() {
   if (phase_ == ClientPhase::kFailed || phase_ == ClientPhase::kClosing ||
       phase_ == ClientPhase::kIdle)

@@ -140,6 +140,9 @@ class ClientConnection {
   // Playing: asks the server to seek to `ms` (recorded streams) or to pause/resume at `ms`.
   bool seek(double ms);
   bool pause(bool paused, double ms);
+  // Uses `size` for outgoing chunks from now on: announced with Set Chunk Size at once once the
+  // handshake is done, else right after it. False if out of range (1..0x7FFFFFFF).
+  bool set_chunk_size(uint32_t size);
   // Queues the stop commands (FCUnpublish + deleteStream when publishing, deleteStream when
   // playing) if a stream exists, and enters kClosing.
   void finish();

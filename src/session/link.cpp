@@ -1,6 +1,7 @@
 #include "session/link.hpp"
 
 #include <glib.h>
+#include <sys/socket.h>
 
 #include "transport/transport_factory.hpp"
 
@@ -71,7 +72,9 @@ std::string Link::transport_description() const {
 }
 
 void Link::on_connected(GSocket* socket) {
-  transport_ = make_transport(connection_, socket, clock_);
+  transport_ = make_transport(connection_, socket, clock_);  // owns the socket now
+  socket_ = socket;
+  if (peak_kbps_ && !apply_pacing()) return;
   observer_.on_link_connected();
   if (!retired_) continue_establish();
 }
@@ -192,6 +195,25 @@ void Link::set_reading(bool reading) {
   read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
   // Bytes the transport already decoded do not make the socket readable.
   if (transport_->has_buffered_input()) read();
+}
+
+void Link::set_peak_kbps(uint32_t kbps) {
+  if (kbps == peak_kbps_) return;
+  peak_kbps_ = kbps;
+  if (socket_ && !retired_) apply_pacing();
+}
+
+// SO_MAX_PACING_RATE in bytes per second, as rtmp2sink sets it (~0 = no cap).
+bool Link::apply_pacing() {
+  guint rate = peak_kbps_ ? peak_kbps_ * 125u : ~0u;
+  GError* error = nullptr;
+  if (g_socket_set_option(socket_, SOL_SOCKET, SO_MAX_PACING_RATE, static_cast<gint>(rate), &error))
+    return true;
+  std::string why = error->message;
+  g_error_free(error);
+  fail(ErrorKind::kConnectFailed, "cannot cap the send rate at " + std::to_string(peak_kbps_) +
+                                      " kbit/s (SO_MAX_PACING_RATE): " + why);
+  return false;
 }
 
 void Link::shutdown_write() {

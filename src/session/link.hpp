@@ -70,6 +70,8 @@ class Link {
   void flush();
   // Stops or resumes reading from the socket (play flow control).
   void set_reading(bool reading);
+  // Caps the send rate of the TCP socket (0 = no cap), now and for the rest of the link.
+  void set_peak_kbps(uint32_t kbps);
   // Half-closes the sending direction once everything was sent.
   void shutdown_write();
   // When the send direction has been blocked since (0 = not blocked).
@@ -84,6 +86,7 @@ class Link {
   void on_connected(GSocket* socket);
   void read_some();
   void continue_establish();
+  bool apply_pacing();
   void start_client();
   void fail(ErrorKind kind, std::string message);
   uint32_t now_ms() const;
@@ -104,6 +107,8 @@ class Link {
   bool in_read_ = false;
   bool read_more_ = false;  // a read stopped at its limit with bytes still buffered
   int64_t write_stall_since_us_ = 0;
+  uint32_t peak_kbps_ = 0;
+  GSocket* socket_ = nullptr;  // the TCP socket at the bottom, once connected (not owned)
   std::vector<uint8_t> read_buffer_;
   // Each socket event ends with on_link_io() (unless the link was retired meanwhile).
   void after_io() {

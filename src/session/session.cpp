@@ -51,7 +51,9 @@ Session::Session(config::Connection connection, SessionListener* listener, const
       publisher_(connection_.publish),
       player_(connection_.play),
       policy_(connection_.reconnect, connection_.credentials),
-      stats_tracker_(connection_.role()) {}
+      stats_tracker_(connection_.role()),
+      peak_kbps_(connection_.publish.peak_kbps),
+      chunk_size_(connection_.client.chunk_size) {}
 
 Session::~Session() {
   cancel();
@@ -122,6 +124,16 @@ PullResult Session::pull(rtmp::Message* message, int64_t timeout_us, bool* disco
   PullResult r = player_.pull(message, timeout_us, discont, &resume);
   if (resume) wake();
   return r;
+}
+
+void Session::set_peak_kbps(uint32_t kbps) {
+  peak_kbps_.store(kbps);
+  wake();
+}
+
+void Session::set_chunk_size(uint32_t size) {
+  chunk_size_.store(size);
+  wake();
 }
 
 void Session::seek(uint32_t ms) {
@@ -287,6 +299,7 @@ void Session::start_link() {
   LinkObserver& observer = *this;
   link_ = std::make_unique<Link>(context_, clock_, connection_, std::move(client), observer,
                                  listener_->logger());
+  link_->set_peak_kbps(peak_kbps_.load());
   link_->start();
 }
 
@@ -440,6 +453,14 @@ void Session::drain(bool timed_round) {
   rearm();
 }
 
+// Settings the application changed while publishing: the send-rate cap and the chunk size.
+void Session::apply_publish_settings() {
+  connection_.client.chunk_size = chunk_size_.load();
+  if (!link_) return;
+  link_->set_peak_kbps(peak_kbps_.load());
+  if (rtmp::ClientConnection* c = link_->client()) c->set_chunk_size(chunk_size_.load());
+}
+
 void Session::begin_closing() {
   link_->client()->finish();
   on_client_events();
@@ -530,6 +551,7 @@ void Session::on_wake() {
     run_play_requests();
     update_reading();
   } else {
+    apply_publish_settings();
     drain();
   }
   rearm();

@@ -59,6 +59,13 @@ class Session : private LinkObserver {
   // Whether the server said the played stream is recorded (StreamIsRecorded).
   bool recorded() const { return player_.recorded(); }
 
+  // Publishing: caps the send rate (rtmp2sink's peak-kbps, applied to the socket); 0 = no cap.
+  // Takes effect at once, and for every later connection.
+  void set_peak_kbps(uint32_t kbps);
+  // Publishing: the outgoing chunk size from now on (Set Chunk Size mid-stream, as rtmp2sink's
+  // chunk-size may change while playing), and for every later connection.
+  void set_chunk_size(uint32_t size);
+
   // Waits until the session has reached the streaming state or ended. True if streaming.
   bool wait_streaming();
   SessionStats stats() const;
@@ -93,6 +100,7 @@ class Session : private LinkObserver {
   // Publishing and playing on the session thread.
   void drain(bool timed_round = false);
   void begin_closing();
+  void apply_publish_settings();
   void after_flush();
   void run_play_requests();
   void update_reading();
@@ -122,6 +130,8 @@ class Session : private LinkObserver {
   bool ended_ = false;
   bool flushing_ = false;
   int wake_fd_ = -1;
+  std::atomic<uint32_t> peak_kbps_{0};
+  std::atomic<uint32_t> chunk_size_{0};
   SessionStats stats_;
 
   // Session thread only.

@@ -141,6 +141,73 @@ TEST(ClientConnection, PublishFlowAndStop) {
   EXPECT_EQ(c.phase(), ClientPhase::kClosing);
 }
 
+TEST(ClientConnection, ChunkSizeChangesMidStream) {
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  EXPECT_TRUE(c.set_chunk_size(300));  // before the handshake: announced after it
+  reach_publishing(s, c);
+  EXPECT_EQ(control::parse_u32(s.received[0].payload), 300u);
+  EXPECT_FALSE(c.set_chunk_size(0));
+  EXPECT_FALSE(c.set_chunk_size(0x80000000u));
+  ASSERT_TRUE(c.set_chunk_size(100));
+  EXPECT_EQ(c.counters().out_chunk_size, 100u);
+  Message video;
+  video.type = uint8_t(MessageType::kVideo);
+  video.chunk_stream = csid::kVideo;
+  video.payload = Bytes(1000, 3);
+  ASSERT_TRUE(c.send_media(video));
+  size_t before = s.received.size();
+  s.take(c);  // the server's reader follows the Set Chunk Size and reassembles the video
+  ASSERT_EQ(s.received.size(), before + 2);
+  EXPECT_EQ(s.received[before].type, uint8_t(MessageType::kSetChunkSize));
+  EXPECT_EQ(control::parse_u32(s.received[before].payload), 100u);
+  EXPECT_EQ(s.received[before + 1].payload, video.payload);
+  EXPECT_EQ(s.reader.chunk_size(), 100u);
+}
+
+TEST(ClientConnection, StopCommandsAsConfigured) {
+  for (uint32_t flags : {0u, 1u, 2u, 4u, 7u}) {
+    ScriptedServer s;
+    ClientConfig cfg = publish_config();
+    cfg.stop_commands = flags;
+    ClientConnection c(cfg, Bytes(1528, 1), 0);
+    reach_publishing(s, c);
+    size_t before = s.command_names().size();
+    c.finish();
+    s.take(c);
+    auto names = s.command_names();
+    std::vector<std::string> sent(names.begin() + static_cast<ptrdiff_t>(before), names.end());
+    std::vector<std::string> want;
+    if (flags & 1) want.push_back("FCUnpublish");
+    if (flags & 2) want.push_back("closeStream");
+    if (flags & 4) want.push_back("deleteStream");
+    EXPECT_EQ(sent, want) << flags;
+  }
+}
+
+TEST(ClientConnection, PlaySubscribesWhenAsked) {
+  ScriptedServer s;
+  ClientConfig cfg = publish_config();
+  cfg.mode = ClientMode::kPlay;
+  cfg.subscribe = "cam_live";
+  ClientConnection c(cfg, Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  EXPECT_EQ(s.command_names(),
+            (std::vector<std::string>{"connect", "createStream", "FCSubscribe"}));
+  auto fcs = commands::parse_command(s.received.back().payload, nullptr);
+  ASSERT_TRUE(fcs);
+  ASSERT_EQ(fcs->arguments.size(), 1u);
+  EXPECT_EQ(fcs->arguments[0], Value::String("cam_live"));
+  s.command("_result", 1, Value::Null(), {});
+  s.command("_error", 3, Value::Null(), {});  // servers without FCSubscribe: harmless
+  s.command("_result", 2, Value::Null(), {Value::Number(1)});
+  deliver(s, c);
+  EXPECT_EQ(s.command_names().back(), "play");
+  EXPECT_NE(c.phase(), ClientPhase::kFailed);
+}
+
 TEST(ClientConnection, ServerBytesSplitAtEveryBoundary) {
   for (size_t split = 1; split < 3200; split += 1) {
     ScriptedServer s;
