@@ -1,8 +1,5 @@
 #include "session/session.hpp"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "rtmp/url.hpp"
@@ -35,13 +32,6 @@ bool waits_for_server(State s) {
          s == State::kStarting;
 }
 
-int64_t earliest(std::initializer_list<int64_t> times) {
-  int64_t best = 0;
-  for (int64_t t : times)
-    if (t > 0 && (best == 0 || t < best)) best = t;
-  return best;
-}
-
 }  // namespace
 
 Session::Session(config::Connection connection, SessionListener* listener, const Clock& clock)
@@ -62,12 +52,7 @@ Session::~Session() {
 // ---- Any thread ------------------------------------------------------------------------------
 
 void Session::wake() {
-  std::lock_guard lock(mutex_);
-  if (wake_fd_ >= 0) {
-    uint64_t one = 1;
-    ssize_t r = write(wake_fd_, &one, sizeof one);
-    (void)r;  // a full counter already means "wake up"
-  }
+  waker_.wake();
 }
 
 bool Session::cancel_requested() const {
@@ -170,9 +155,9 @@ void Session::set_state(State s, std::string reason) {
   State previous = state_.load();
   if (previous == s) return;
   state_.store(s);
-  phase_deadline_us_ = waits_for_server(s) && connection_.timeout_ms > 0
-                           ? clock_.now_us() + int64_t{connection_.timeout_ms} * 1000
-                           : 0;
+  deadlines_.phase = waits_for_server(s) && connection_.timeout_ms > 0
+                         ? clock_.now_us() + int64_t{connection_.timeout_ms} * 1000
+                         : 0;
   changed_.notify_all();
   listener_->on_state(StateChange{s, previous, policy_.attempt(), std::move(reason)});
   if (s == State::kPublishing || s == State::kPlaying) on_streaming();
@@ -312,7 +297,7 @@ void Session::retire_link() {
     stats_tracker_.connection_ended(c->counters());
   }
   retired_links_.push_back(std::move(link_));
-  phase_deadline_us_ = close_deadline_us_ = 0;
+  deadlines_.phase = deadlines_.close = 0;
   write_shut_ = false;
 }
 
@@ -324,7 +309,7 @@ void Session::reconnect_later(const ReconnectPolicy::Decision& d) {
   retire_link();
   if (connection_.role() == Role::kPublish) publisher_.on_disconnected();
   set_state(State::kReconnecting, d.reason);
-  reconnect_at_us_ = clock_.now_us() + int64_t{d.delay_ms} * 1000;
+  deadlines_.reconnect = clock_.now_us() + int64_t{d.delay_ms} * 1000;
   rearm();
 }
 
@@ -358,12 +343,12 @@ void Session::on_link_phase(TcpConnector::Phase p) {
 void Session::on_link_connected() {
   // Proxy negotiation, TLS handshake and opening a tunnel count as connecting, with a deadline.
   if (connection_.timeout_ms > 0)
-    phase_deadline_us_ = clock_.now_us() + int64_t{connection_.timeout_ms} * 1000;
+    deadlines_.phase = clock_.now_us() + int64_t{connection_.timeout_ms} * 1000;
   rearm();
 }
 
 void Session::on_link_established() {
-  phase_deadline_us_ = 0;
+  deadlines_.phase = 0;
   {
     std::lock_guard lock(mutex_);
     stats_.transport = link_->transport_description();
@@ -443,7 +428,7 @@ void Session::drain(bool timed_round) {
   }
   in_drain_ = false;
   int64_t burst = publisher_.drained(clock_.now_us(), took, timed_round);
-  if (burst && !burst_at_us_) burst_at_us_ = burst;
+  if (burst && !deadlines_.burst) deadlines_.burst = burst;
   bool finishing;
   {
     std::lock_guard lock(mutex_);
@@ -472,7 +457,7 @@ void Session::begin_closing() {
 void Session::after_flush() {
   if (state_.load() != State::kClosing || write_shut_ || !link_) return;
   write_shut_ = true;  // first: shutting down flushes, which calls back here
-  close_deadline_us_ = clock_.now_us() + int64_t{rtmp::defaults::kCloseWaitMs} * 1000;
+  deadlines_.close = clock_.now_us() + int64_t{rtmp::defaults::kCloseWaitMs} * 1000;
   link_->shutdown_write();
   rearm();
 }
@@ -497,11 +482,7 @@ void Session::run() {
   context_ = g_main_context_new();
   g_main_context_push_thread_default(context_);
   loop_ = g_main_loop_new(context_, FALSE);
-  {
-    std::lock_guard lock(mutex_);
-    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  }
-  wake_watch_.watch_fd(context_, wake_fd_, G_IO_IN);
+  wake_watch_.watch_fd(context_, waker_.open(), G_IO_IN);
   timer_.create_timer(context_);
   if (!cancel_requested()) start_link();
   bool ended;
@@ -519,11 +500,7 @@ void Session::teardown() {
     while (l->busy()) g_main_context_iteration(context_, TRUE);
   retired_links_.clear();
   for (Source* s : {&wake_watch_, &timer_}) s->reset();
-  {
-    std::lock_guard lock(mutex_);
-    close(wake_fd_);
-    wake_fd_ = -1;
-  }
+  waker_.close();
   publish_stats();
   g_main_context_pop_thread_default(context_);
   g_main_loop_unref(loop_);
@@ -539,9 +516,7 @@ void Session::teardown() {
 }
 
 void Session::on_wake() {
-  uint64_t count;
-  ssize_t r = read(wake_fd_, &count, sizeof count);
-  (void)r;
+  waker_.drain();
   collect_retired_links();
   if (cancel_requested()) {
     g_main_loop_quit(loop_);
@@ -560,12 +535,8 @@ void Session::on_wake() {
 void Session::on_timer() {
   collect_retired_links();
   int64_t now = clock_.now_us();
-  if (reconnect_at_us_ && now >= reconnect_at_us_) {
-    reconnect_at_us_ = 0;
-    start_link();
-  }
-  if (burst_at_us_ && now >= burst_at_us_) {
-    burst_at_us_ = 0;
+  if (Deadlines::take(deadlines_.reconnect, now)) start_link();
+  if (Deadlines::take(deadlines_.burst, now)) {
     publisher_.begin_timed_round();
     drain(true);
   }
@@ -576,7 +547,7 @@ void Session::on_timer() {
 
 void Session::check_deadlines(int64_t now) {
   std::string secs = duration_text(connection_.timeout_ms);
-  if (phase_deadline_us_ && now >= phase_deadline_us_) {
+  if (deadlines_.phase && now >= deadlines_.phase) {
     std::string what = link_ && !link_->established() ? link_->establishing_what()
                                                       : std::string(waiting_for(state_.load()));
     fail(ErrorKind::kTimeout, "timed out after " + secs + " waiting for " + what);
@@ -588,7 +559,7 @@ void Session::check_deadlines(int64_t now) {
     fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
     return;
   }
-  if (close_deadline_us_ && now >= close_deadline_us_)
+  if (deadlines_.close && now >= deadlines_.close)
     close_done("stop commands sent; the server did not close within 2 s");
 }
 
@@ -601,8 +572,7 @@ void Session::rearm() {
       stall && connection_.timeout_ms ? stall + int64_t{connection_.timeout_ms} * 1000 : 0;
   int64_t transport = link_ ? link_->next_wakeup_us() : 0;
   if (transport) transport = std::max(transport, now + kMinTransportWakeupUs);
-  int64_t at = earliest({phase_deadline_us_, close_deadline_us_, reconnect_at_us_, burst_at_us_,
-                         stall_deadline, transport});
+  int64_t at = deadlines_.earliest({stall_deadline, transport});
   // The timer runs on GLib's monotonic clock: deadlines are converted from clock_'s scale.
   timer_.arm(at ? g_get_monotonic_time() + std::max<int64_t>(0, at - now) : -1);
 }

@@ -19,6 +19,7 @@
 
 #include "config/connection.hpp"
 #include "session/clock.hpp"
+#include "session/deadlines.hpp"
 #include "session/glib_source.hpp"
 #include "session/link.hpp"
 #include "session/player.hpp"
@@ -26,6 +27,7 @@
 #include "session/reconnect_policy.hpp"
 #include "session/session_types.hpp"
 #include "session/stats_tracker.hpp"
+#include "session/waker.hpp"
 
 namespace rtmpsession {
 
@@ -122,6 +124,7 @@ class Session : private LinkObserver {
   ReconnectPolicy policy_;
   StatsTracker stats_tracker_;
   std::atomic<State> state_{State::kIdle};
+  Waker waker_;
 
   mutable std::mutex mutex_;         // guards the fields below up to the session-thread-only ones
   std::condition_variable changed_;  // state changes, for finish()/wait_streaming()
@@ -129,7 +132,6 @@ class Session : private LinkObserver {
   bool finish_requested_ = false;
   bool ended_ = false;
   bool flushing_ = false;
-  int wake_fd_ = -1;
   std::atomic<uint32_t> peak_kbps_{0};
   std::atomic<uint32_t> chunk_size_{0};
   SessionStats stats_;
@@ -141,11 +143,7 @@ class Session : private LinkObserver {
   std::vector<std::unique_ptr<Link>> retired_links_;  // destroyed once no call is under way
   Source wake_watch_{[this] { on_wake(); }};
   Source timer_{[this] { on_timer(); }};
-  // Deadlines (clock_ scale, 0 = none); timer_ is armed at the earliest.
-  int64_t phase_deadline_us_ = 0;
-  int64_t close_deadline_us_ = 0;
-  int64_t reconnect_at_us_ = 0;
-  int64_t burst_at_us_ = 0;
+  Deadlines deadlines_;  // timer_ is armed at the earliest
   bool write_shut_ = false;
   bool in_drain_ = false;
 };
