@@ -86,6 +86,9 @@ void set_numeric(SharedProperties& p, guint id, const GValue* value) {
     case PROP_ASYNC_CONNECT:
       p.async_connect = g_value_get_boolean(value);
       break;
+    case PROP_ENHANCED_RTMP:
+      s.enhanced_rtmp = g_value_get_boolean(value);
+      break;
     default:
       break;
   }
@@ -123,6 +126,9 @@ void get_numeric(const SharedProperties& p, guint id, GValue* value) {
       break;
     case PROP_ASYNC_CONNECT:
       g_value_set_boolean(value, p.async_connect);
+      break;
+    case PROP_ENHANCED_RTMP:
+      g_value_set_boolean(value, s.enhanced_rtmp);
       break;
     default:
       break;

@@ -34,6 +34,7 @@ enum LocationProp : guint {
   PROP_TLS_CA_FILE,
   PROP_PROXY,
   PROP_ASYNC_CONNECT,
+  PROP_ENHANCED_RTMP,
   PROP_LOCATION_LAST,  // first id free for element-specific properties
 };
 

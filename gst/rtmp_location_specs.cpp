@@ -112,6 +112,13 @@ void install_connection(GObjectClass* k, rtmpsession::Role role) {
           g_param_spec_enum("handshake", "Handshake",
                             "RTMP handshake: auto (digest, plain fallback), plain or digest",
                             handshake_mode_get_type(), 0, kFlags));
+  install(k, PROP_ENHANCED_RTMP,
+          g_param_spec_boolean("enhanced-rtmp", "Enhanced RTMP",
+                               "Announce Enhanced RTMP v2 in connect (fourCcList, "
+                               "videoFourCcInfoMap, audioFourCcInfoMap, capsEx); turn off for a "
+                               "legacy server that refuses unknown connect fields. What the "
+                               "server answers is in stats (server-enhanced-rtmp)",
+                               TRUE, kFlags));
   install(k, PROP_ASYNC_CONNECT,
           g_param_spec_boolean("async-connect", "Async connect",
                                role == rtmpsession::Role::kPublish

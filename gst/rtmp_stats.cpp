@@ -22,6 +22,8 @@ GstStructure* stats_to_structure(const rtmpsession::SessionStats& s) {
                            "dropped-bytes", G_TYPE_UINT64, s.dropped_bytes,                    //
                            "skipped-until-keyframe", G_TYPE_UINT64, s.skipped_until_keyframe,  //
                            "transport", G_TYPE_STRING, s.transport.c_str(),                    //
+                           "server-enhanced-rtmp", G_TYPE_STRING,                              //
+                           s.server_enhanced_rtmp.c_str(),                                     //
                            nullptr);
 }
 

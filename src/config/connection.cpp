@@ -81,6 +81,7 @@ rtmp::ClientConfig make_client(const Settings& s, Role role, const rtmp::Url& ur
   cc.stream = s.stream;
   cc.chunk_size = s.chunk_size;
   cc.handshake = static_cast<rtmp::HandshakeMode>(s.handshake);
+  cc.announce_enhanced = s.enhanced_rtmp;
   cc.secure_token = s.secure_token.empty() ? s.options.token : s.secure_token;
   cc.play_buffer_ms =
       s.buffer_length_ms.value_or(s.options.buffer_ms.value_or(rtmp::defaults::kPlayBufferMs));

@@ -61,6 +61,7 @@ struct Settings {
   std::string flash_version;       // empty = the role's default (rtmp/defaults.hpp)
   std::string extra_connect_args;  // conn=... text; parsed by validate()
   int handshake = 0;               // rtmp::HandshakeMode: 0 auto, 1 plain, 2 digest
+  bool enhanced_rtmp = true;       // announce Enhanced RTMP v2 in connect
   Authmod authmod = Authmod::kAuto;
   std::string secure_token;
   uint32_t tls_validation_flags = 0x7f;  // G_TLS_CERTIFICATE_VALIDATE_ALL

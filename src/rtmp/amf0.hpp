@@ -85,6 +85,7 @@ class Value {
   bool is_object() const { return type_ == Type::kObject || type_ == Type::kEcmaArray; }
   bool is_null() const { return type_ == Type::kNull; }
   bool is_undefined() const { return type_ == Type::kUndefined; }
+  bool is_strict_array() const { return type_ == Type::kStrictArray; }
 
   double number() const;                            // 0 unless kNumber
   bool boolean() const;                             // false unless kBoolean

@@ -182,6 +182,10 @@ void ClientConnection::on_handshake_done() {
   }
 
   commands::ConnectParams p = config_.connect;
+  if (config_.announce_enhanced) {
+    auto fields = announcement(client_capabilities(config_.mode == ClientMode::kPublish));
+    p.extra.insert(p.extra.begin(), fields.begin(), fields.end());  // the user's win
+  }
   p.app += config_.auth_query;
   if (!p.tc_url.empty()) p.tc_url += config_.auth_query;
   p.publish = config_.mode == ClientMode::kPublish;
@@ -399,6 +403,7 @@ void ClientConnection::on_command(const Message& m) {
 void ClientConnection::on_result(const commands::Command& c, const std::string& request) {
   if (request == "connect") {
     if (phase_ != ClientPhase::kConnectingApp) return;
+    note_server_capabilities(c);
     set_phase(ClientPhase::kCreatingStream);
     if (!config_.secure_token.empty() && answer_secure_token(c)) send_stream_requests();
   } else if (request == "createStream") {
@@ -413,6 +418,15 @@ void ClientConnection::on_result(const commands::Command& c, const std::string& 
     stream_created_ = true;
     start_stream();
   }
+}
+
+// The Enhanced RTMP fields of connect's _result, in its command object or its info object.
+void ClientConnection::note_server_capabilities(const commands::Command& c) {
+  server_caps_ = parse_capabilities(c.command_object);
+  for (size_t i = 0; i < c.arguments.size() && !server_caps_.present(); i++)
+    server_caps_ = parse_capabilities(c.arguments[i]);
+  log_lazily(logger_, LogLevel::kInfo,
+             [&] { return "server's Enhanced RTMP answer: " + describe(server_caps_); });
 }
 
 void ClientConnection::on_error_reply(const commands::Command& c, const std::string& request) {

@@ -15,6 +15,7 @@
 #include "rtmp/commands.hpp"
 #include "rtmp/control.hpp"
 #include "rtmp/defaults.hpp"
+#include "rtmp/enhanced_connect.hpp"
 #include "rtmp/errors.hpp"
 #include "rtmp/handshake.hpp"
 #include "rtmp/handshake_digest.hpp"
@@ -51,6 +52,9 @@ struct ClientConfig {
   // 2 closeStream, 4 deleteStream, as rtmp2sink's stop-commands).
   uint32_t stop_commands = 1 | 4;
   HandshakeMode handshake = HandshakeMode::kAuto;
+  // Enhanced RTMP v2 in connect (enhanced_connect.hpp); off for a legacy server that chokes on
+  // unknown connect fields.
+  bool announce_enhanced = true;
   ChunkReaderLimits limits;
   // Authentication: a query ("?authmod=...") appended to app and tcUrl in connect, and the
   // SecureToken key. With a key, releaseStream/FCPublish/createStream wait for connect's
@@ -153,6 +157,8 @@ class ClientConnection {
   // After a kAuthRequired error: what the server's rejection asked for.
   const auth::Rejection& auth_rejection() const { return auth_rejection_; }
   const ClientCounters& counters() const { return counters_; }
+  // What the server's connect _result said of Enhanced RTMP (empty when it said nothing).
+  const EnhancedCapabilities& server_capabilities() const { return server_caps_; }
   uint32_t stream_id() const { return stream_id_; }
 
  private:
@@ -168,6 +174,7 @@ class ClientConnection {
   void on_media(Message&& m);
   void on_result(const commands::Command& c, const std::string& request);
   void on_error_reply(const commands::Command& c, const std::string& request);
+  void note_server_capabilities(const commands::Command& c);
   void on_status(const commands::Command& c);
   void on_publish_status(const commands::StatusInfo& s);
   void on_play_status(const commands::StatusInfo& s);
@@ -193,6 +200,7 @@ class ClientConnection {
   Bytes handshake_out_;  // the handshake writes here, then it goes to out_
   uint32_t stream_id_ = 0;
   Logger* logger_ = nullptr;
+  EnhancedCapabilities server_caps_;
   uint32_t last_window_sent_ = 0;
   bool stream_created_ = false;
 };

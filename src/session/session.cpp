@@ -587,6 +587,9 @@ void Session::publish_stats() {
   stats_.dropped_messages = publisher_.dropped_messages();
   stats_.dropped_bytes = publisher_.dropped_bytes();
   stats_.skipped_until_keyframe = publisher_.skipped_until_keyframe();
+  if (client && client->phase() != rtmp::ClientPhase::kHandshaking &&
+      client->phase() != rtmp::ClientPhase::kConnectingApp)
+    stats_.server_enhanced_rtmp = rtmp::describe(client->server_capabilities());
 }
 
 }  // namespace rtmpsession

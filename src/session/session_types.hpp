@@ -65,6 +65,7 @@ struct SessionStats {
   uint64_t dropped_bytes = 0;
   uint64_t skipped_until_keyframe = 0;  // sink: frames not sent while resuming at a keyframe
   std::string transport;                // the connection's transport stack, "" before one is up
+  std::string server_enhanced_rtmp;     // what the server said of Enhanced RTMP ("none", ...)
 };
 
 struct StateChange {

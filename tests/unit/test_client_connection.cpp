@@ -165,6 +165,38 @@ TEST(ClientConnection, ChunkSizeChangesMidStream) {
   EXPECT_EQ(s.reader.chunk_size(), 100u);
 }
 
+TEST(ClientConnection, EnhancedRtmpInConnectAndTheServersAnswer) {
+  for (bool announce : {true, false}) {
+    ScriptedServer s;
+    ClientConfig cfg = publish_config();
+    cfg.announce_enhanced = announce;
+    ClientConnection c(cfg, Bytes(1528, 1), 0);
+    c.start();
+    s.take(c);
+    deliver(s, c);
+    auto connect = commands::parse_command(s.received[1].payload, nullptr);
+    ASSERT_TRUE(connect && connect->name == "connect");
+    const Value& obj = connect->command_object;
+    EXPECT_EQ(obj.get("fourCcList") != nullptr, announce);
+    EXPECT_EQ(obj.get("videoFourCcInfoMap") != nullptr, announce);
+    EXPECT_EQ(obj.get("audioFourCcInfoMap") != nullptr, announce);
+    EXPECT_EQ(obj.get_number("capsEx"), announce ? std::optional<double>(15) : std::nullopt);
+    // The legacy fields come first, as legacy servers expect.
+    EXPECT_EQ(obj.properties().front().first, "app");
+  }
+  ScriptedServer s;
+  ClientConnection c(publish_config(), Bytes(1528, 1), 0);
+  c.start();
+  s.take(c);
+  deliver(s, c);
+  Value props = Value::Object({{"fmsVer", Value::String("test")}, {"capsEx", Value::Number(3)}});
+  Value info = Value::Object({{"level", Value::String("status")},
+                              {"code", Value::String("NetConnection.Connect.Success")}});
+  s.command("_result", 1, props, {info});
+  deliver(s, c);
+  EXPECT_EQ(c.server_capabilities().caps_ex, 3u);
+}
+
 TEST(ClientConnection, StopCommandsAsConfigured) {
   for (uint32_t flags : {0u, 1u, 2u, 4u, 7u}) {
     ScriptedServer s;
