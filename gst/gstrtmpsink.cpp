@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "flv/flv_reader.hpp"
+#include "flv/tag_pacer.hpp"
 #include "rtmp_element.hpp"
 #include "rtmp_stats.hpp"
 
@@ -19,6 +20,7 @@ enum SinkProp : guint {
   PROP_RECONNECT_BUFFER_BYTES,
   PROP_STOP_COMMANDS,
   PROP_PEAK_KBPS,
+  PROP_MAX_LATENCY,
 };
 
 constexpr auto kRole = rtmpsession::Role::kPublish;
@@ -39,6 +41,7 @@ GType stop_commands_get_type() {
 // Everything C++ the element owns; created in _init, deleted in finalize.
 struct SinkPrivate : rtmpgst::ElementBase {
   rtmp::FlvReader flv;
+  rtmp::TagPacer pacer;  // untimestamped input with sync=true
   std::vector<rtmp::FlvTag> tags;
   std::vector<GstBuffer*> caps_headers;  // streamheader from caps
   bool caps_headers_sent = false;
@@ -92,6 +95,10 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
       s.peak_kbps = g_value_get_uint(value);
       if (p->session()) p->session()->set_peak_kbps(s.peak_kbps);  // also while playing
       break;
+    case PROP_MAX_LATENCY:
+      s.max_latency_ms = g_value_get_uint(value);
+      if (p->session()) p->session()->set_max_latency_ms(s.max_latency_ms);  // also while playing
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
       break;
@@ -117,6 +124,9 @@ static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspe
     case PROP_PEAK_KBPS:
       g_value_set_uint(value, s.peak_kbps);
       break;
+    case PROP_MAX_LATENCY:
+      g_value_set_uint(value, s.max_latency_ms);
+      break;
     case PROP_STATS:
       break;
     default:
@@ -138,6 +148,7 @@ static gboolean sink_start(GstBaseSink* bsink) {
   GST_INFO_OBJECT(bsink, "publishing to %s", connection->safe_url.c_str());
   p->runner.create(GST_ELEMENT(bsink), rtmp_sink_debug, std::move(*connection));
   p->flv = rtmp::FlvReader();
+  p->pacer.reset();
   p->caps_headers_sent = false;
   return async_connect ? p->runner.start_task() : TRUE;
 }
@@ -176,8 +187,23 @@ static gboolean sink_set_caps(GstBaseSink* bsink, GstCaps* caps) {
   return TRUE;
 }
 
-// Parses FLV bytes into tags and queues them for the session.
-static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf) {
+// Untimestamped FLV with sync=true: a tag waits until its FLV timestamp's time has come (like
+// ffmpeg -re), the first tag anchoring the stream at the current running time. The wait honours
+// flushing and PAUSED like GstBaseSink's own clock sync.
+static GstFlowReturn wait_for_tag(GstRtmpSink* self, uint32_t timestamp) {
+  GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (!clock) return GST_FLOW_OK;
+  GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  GstClockTime running = now > base ? now - base : 0;
+  uint64_t due = self->priv->pacer.due_ns(timestamp, running);
+  if (due <= running) return GST_FLOW_OK;
+  return gst_base_sink_wait(GST_BASE_SINK(self), due, nullptr);
+}
+
+// Parses FLV bytes into tags and queues them for the session (`paced`: each at its time).
+static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf, bool paced) {
   SinkPrivate* p = self->priv;
   GstMapInfo map;
   if (!gst_buffer_map(buf, &map, GST_MAP_READ)) {
@@ -193,6 +219,10 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf) {
     return GST_FLOW_ERROR;
   }
   for (auto& tag : p->tags) {
+    if (paced) {
+      GstFlowReturn ret = wait_for_tag(self, tag.timestamp);
+      if (ret != GST_FLOW_OK) return ret;
+    }
     if (!p->session()->push_media(rtmp::tag_to_message(std::move(tag), 0)))
       return p->session()->state() == rtmpsession::State::kBroken ? GST_FLOW_ERROR
                                                                   : GST_FLOW_FLUSHING;
@@ -207,14 +237,18 @@ static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
   if (!p->caps_headers.empty() && !p->caps_headers_sent) {
     p->caps_headers_sent = true;
     for (auto* h : p->caps_headers) {
-      GstFlowReturn ret = push_flv(self, h);
+      GstFlowReturn ret = push_flv(self, h, false);
       if (ret != GST_FLOW_OK) return ret;
     }
   }
   // The caps' streamheader already carried these (flvmux sends them both ways).
   if (p->caps_headers_sent && GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_HEADER))
     return GST_FLOW_OK;
-  return push_flv(self, buf);
+  // Timestamped buffers were synchronised by GstBaseSink already; bytes without time (a plain
+  // filesrc) are paced here by their FLV timestamps.
+  bool paced = gst_base_sink_get_sync(bsink) && !GST_BUFFER_PTS_IS_VALID(buf) &&
+               !GST_BUFFER_DTS_IS_VALID(buf);
+  return push_flv(self, buf, paced);
 }
 
 // A session that already failed (its error is on the bus) must not let the sink preroll: a
@@ -228,6 +262,7 @@ static GstFlowReturn sink_preroll(GstBaseSink* bsink, GstBuffer*) {
 
 static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
   SinkPrivate* p = P(bsink);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) p->pacer.reset();
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session() && p->runner.task_started()) {
     GST_INFO_OBJECT(bsink, "end of stream: sending what is queued, then closing");
     bool clean = p->session()->finish();
@@ -237,9 +272,15 @@ static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
 }
 
 static GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
-  // GstBaseSink calls start() on the way to READY.
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !rtmpgst::prepare_connection(element, kRole))
-    return GST_STATE_CHANGE_FAILURE;
+  // GstBaseSink calls start() on the way to READY. The latency bound is for a sink that
+  // synchronises to the clock (live): with sync=false everything is sent as fast as it can be.
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    bool sync = gst_base_sink_get_sync(GST_BASE_SINK(element));
+    GST_OBJECT_LOCK(element);
+    P(element)->props.settings.live_pacing = sync;
+    GST_OBJECT_UNLOCK(element);
+    if (!rtmpgst::prepare_connection(element, kRole)) return GST_STATE_CHANGE_FAILURE;
+  }
   return GST_ELEMENT_CLASS(gst_rtmp_sink_parent_class)->change_state(element, transition);
 }
 
@@ -272,6 +313,16 @@ static void install_sink_properties(GObjectClass* oc) {
                         "(SO_MAX_PACING_RATE, as rtmp2sink does); 0 = no cap. Changeable while "
                         "playing",
                         0, G_MAXINT / 125, 0,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      oc, PROP_MAX_LATENCY,
+      g_param_spec_uint("max-latency", "Max latency",
+                        "Live publishing (sync=true): past this many ms of media waiting to be "
+                        "sent, video frames are dropped (never audio, headers or key frames; a "
+                        "track then resumes at its next key frame). 0 = never drop (blocks as "
+                        "rtmp2sink). See docs/streaming.md",
+                        0, G_MAXUINT, rtmp::defaults::kMaxLatencyMs,
                         static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                  GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(

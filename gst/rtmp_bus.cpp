@@ -56,6 +56,22 @@ void BusListener::on_state(const rtmpsession::StateChange& c) {
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), s));
 }
 
+void BusListener::on_congestion(const rtmpsession::CongestionReport& r) {
+  GST_INFO_OBJECT(element_, "%s: %u ms queued, %.0f bit/s, %" G_GUINT64_FORMAT " frames dropped",
+                  r.congested ? "congested" : "congestion cleared", r.queued_ms, r.send_rate_bps,
+                  r.frames_dropped);
+  GstStructure* s = gst_structure_new(kCongestionMessageName,                             //
+                                      "congested", G_TYPE_BOOLEAN, r.congested,           //
+                                      "queued-ms", G_TYPE_UINT, r.queued_ms,              //
+                                      "queued-bytes", G_TYPE_UINT64, r.queued_bytes,      //
+                                      "send-rate", G_TYPE_DOUBLE, r.send_rate_bps,        //
+                                      "bytes-sent", G_TYPE_UINT64, r.bytes_sent,          //
+                                      "bytes-acked", G_TYPE_UINT64, r.bytes_acked,        //
+                                      "frames-dropped", G_TYPE_UINT64, r.frames_dropped,  //
+                                      nullptr);
+  gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), s));
+}
+
 void BusListener::on_error(const rtmpsession::SessionError& e) {
   post_session_error(element_, e, role_, url_);
 }

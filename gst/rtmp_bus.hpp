@@ -14,6 +14,12 @@ namespace rtmpgst {
 // rtmpsession::state_name), "previous-state" (string), "url" (string, never with the
 // password), "attempt" (uint, 1 for the first connection), "reason" (string, may be empty).
 inline constexpr const char* kStateMessageName = "rtmp-connection-state";
+// Structure name of the congestion messages (GST_MESSAGE_ELEMENT, rtmpsink): "congested"
+// (boolean), "queued-ms" (uint), "queued-bytes" (uint64), "send-rate" (double, bits/s),
+// "bytes-sent" (uint64), "bytes-acked" (uint64, the server's last Acknowledgement),
+// "frames-dropped" (uint64). Posted when congestion begins, every 500 ms while it lasts, and when
+// it clears.
+inline constexpr const char* kCongestionMessageName = "rtmp-congestion";
 
 // The session's log goes to the element's own debug category (rtmpsink or rtmpsrc), the levels
 // mapped one to one (rtmp::LogLevel kError..kTrace to GST_LEVEL_ERROR..GST_LEVEL_TRACE).
@@ -37,6 +43,7 @@ class BusListener : public rtmpsession::SessionListener {
   void on_state(const rtmpsession::StateChange& change) override;
   void on_error(const rtmpsession::SessionError& error) override;
   rtmp::Logger* logger() override { return &logger_; }
+  void on_congestion(const rtmpsession::CongestionReport& report) override;
 
  private:
   GstElement* element_;

@@ -57,6 +57,8 @@ GstResourceError resource_error_code(const rtmpsession::SessionError& e, Role ro
       return GST_RESOURCE_ERROR_OPEN_READ_WRITE;  // like a failed RTMP handshake
     case ErrorKind::kProxy:
       return open;
+    case ErrorKind::kUndelivered:
+      return GST_RESOURCE_ERROR_WRITE;
     case ErrorKind::kNone:
       break;
   }

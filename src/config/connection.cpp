@@ -125,6 +125,7 @@ std::optional<Connection> validate(const Settings& s, Role role, std::string* er
   c.reconnect.max_delay_ms = std::max(s.reconnect_max_delay_ms, s.reconnect_delay_ms);
   c.publish.reconnect_buffer_bytes = static_cast<size_t>(s.reconnect_buffer_bytes);
   c.publish.peak_kbps = s.peak_kbps;
+  c.publish.max_latency_ms = s.live_pacing ? s.max_latency_ms : 0;
   if (!make_proxy(s, c.server, c, error)) return std::nullopt;
   make_layers(s, c);
   return c;

@@ -59,6 +59,9 @@ struct PublishOptions {
   size_t queue_bytes = rtmp::defaults::kQueueBytes;
   size_t reconnect_buffer_bytes = rtmp::defaults::kReconnectBufferBytes;
   uint32_t peak_kbps = 0;  // the socket's pacing rate (SO_MAX_PACING_RATE); 0 = none
+  // The latency bound: past this much media (ms) waiting to be sent, video frames are dropped
+  // (never audio, headers or key frames). 0 = never drop.
+  uint32_t max_latency_ms = 0;
 };
 
 struct PlayOptions {

@@ -77,6 +77,10 @@ struct Settings {
   uint64_t reconnect_buffer_bytes = rtmp::defaults::kReconnectBufferBytes;
   uint32_t stop_commands = kDefaultStopCommands;
   uint32_t peak_kbps = 0;  // cap on the send rate (rtmp2sink's peak-kbps); 0 = none
+  // The latency bound (ms of media waiting to be sent; 0 = never drop). It applies while the
+  // sink synchronises to the clock (sync=true, the element says so in `live_pacing`).
+  uint32_t max_latency_ms = rtmp::defaults::kMaxLatencyMs;
+  bool live_pacing = true;
   // Playing.
   std::optional<uint32_t> buffer_length_ms;  // the buffer-length property, when set
 

@@ -46,6 +46,10 @@ inline constexpr int kReconnectAttempts = 0;
 inline constexpr uint32_t kReconnectDelayMs = 1000;
 inline constexpr uint32_t kReconnectMaxDelayMs = 30000;
 
+// Publishing live (sync=true): past this much media waiting to be sent, video frames are dropped
+// to the next key frame. OBS starts dropping at 0.7-0.9 s; a little more rides out jitter.
+inline constexpr uint32_t kMaxLatencyMs = 2000;
+
 // After the stop commands: how long to wait for the server to close the connection.
 inline constexpr uint32_t kCloseWaitMs = 2000;
 

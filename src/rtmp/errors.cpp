@@ -46,6 +46,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "tls";
     case ErrorKind::kProxy:
       return "proxy";
+    case ErrorKind::kUndelivered:
+      return "undelivered";
   }
   return "unknown";
 }

@@ -27,6 +27,7 @@ enum class ErrorKind {
   kAuthFailed,      // the server refused the credentials, or asked for ones we do not have
   kTls,             // TLS handshake failed or the server's certificate was not accepted
   kProxy,           // the proxy could not be reached or refused to connect us
+  kUndelivered,     // at the end of a publication, data did not reach the server in time
 };
 
 // "timeout", "publish-denied", ...: for debug lines.

@@ -1,6 +1,10 @@
 #include "session/link.hpp"
 
 #include <glib.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "transport/transport_factory.hpp"
@@ -74,6 +78,7 @@ std::string Link::transport_description() const {
 void Link::on_connected(GSocket* socket) {
   transport_ = make_transport(connection_, socket, clock_);  // owns the socket now
   socket_ = socket;
+  if (unsent_limit_) limit_unsent(unsent_limit_);
   if (peak_kbps_ && !apply_pacing()) return;
   observer_.on_link_connected();
   if (!retired_) continue_establish();
@@ -157,6 +162,7 @@ void Link::read_some() {
 void Link::flush() {
   if (!transport_ || !client_ || retired_) return;
   IoResult r = IoResult::ok(0);
+  bool progress = false;
   // Chunk headers and payload pieces go out in one gathering write, from where they are.
   rtmp::ByteView slices[kMaxWriteSlices];
   GOutputVector vectors[kMaxWriteSlices];
@@ -167,10 +173,12 @@ void Link::flush() {
     if (r.status == IoStatus::kOk && r.bytes == 0) r = IoResult::would_block();  // contract breach
     if (r.status != IoStatus::kOk) break;
     client_->consume_output(r.bytes);
+    progress = true;
   }
   if (r.status == IoStatus::kOk) r = transport_->flush();
   if (r.status == IoStatus::kWouldBlock) {
-    if (write_stall_since_us_ == 0) write_stall_since_us_ = clock_.now_us();
+    // A stall is a send that makes no progress: a slow link that takes bytes is not one.
+    if (write_stall_since_us_ == 0 || progress) write_stall_since_us_ = clock_.now_us();
     // Re-armed every time: the condition to wait for may change (TLS).
     write_watch_.watch_socket(context_, transport_->socket(), transport_->wait_condition());
     return;
@@ -214,6 +222,21 @@ bool Link::apply_pacing() {
   fail(ErrorKind::kConnectFailed, "cannot cap the send rate at " + std::to_string(peak_kbps_) +
                                       " kbit/s (SO_MAX_PACING_RATE): " + why);
   return false;
+}
+
+uint64_t Link::unsent_in_kernel() const {
+  if (!socket_) return 0;
+  int queued = 0;
+  if (ioctl(g_socket_get_fd(socket_), SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+  return static_cast<uint64_t>(queued);
+}
+
+void Link::limit_unsent(uint32_t bytes) {
+  if (bytes == unsent_limit_) return;
+  unsent_limit_ = bytes;
+  // 0: no limit of ours (the kernel's default, "unlimited", is UINT_MAX).
+  gint value = bytes ? static_cast<gint>(bytes) : -1;
+  if (socket_) g_socket_set_option(socket_, IPPROTO_TCP, TCP_NOTSENT_LOWAT, value, nullptr);
 }
 
 void Link::shutdown_write() {

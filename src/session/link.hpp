@@ -72,6 +72,12 @@ class Link {
   void set_reading(bool reading);
   // Caps the send rate of the TCP socket (0 = no cap), now and for the rest of the link.
   void set_peak_kbps(uint32_t kbps);
+  // Bytes the kernel still holds for the server: not sent, or sent and not acknowledged
+  // (SIOCOUTQ on the TCP socket; 0 before it is connected).
+  uint64_t unsent_in_kernel() const;
+  // Keeps at most `bytes` unsent in the kernel (TCP_NOTSENT_LOWAT; 0 = no limit), so that media
+  // waits in our queue, where the latency bound can see it and drop it.
+  void limit_unsent(uint32_t bytes);
   // Half-closes the sending direction once everything was sent.
   void shutdown_write();
   // When the send direction has been blocked since (0 = not blocked).
@@ -108,6 +114,7 @@ class Link {
   bool read_more_ = false;  // a read stopped at its limit with bytes still buffered
   int64_t write_stall_since_us_ = 0;
   uint32_t peak_kbps_ = 0;
+  uint32_t unsent_limit_ = 0;  // TCP_NOTSENT_LOWAT, 0 = the kernel's default
   GSocket* socket_ = nullptr;  // the TCP socket at the bottom, once connected (not owned)
   std::vector<uint8_t> read_buffer_;
   // Each socket event ends with on_link_io() (unless the link was retired meanwhile).

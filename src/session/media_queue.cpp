@@ -75,6 +75,15 @@ size_t MediaQueue::bytes() const {
   return bytes_;
 }
 
+std::optional<uint32_t> MediaQueue::front_media_timestamp() const {
+  std::lock_guard lock(mutex_);
+  for (const auto& m : items_)
+    if (m.type == uint8_t(rtmp::MessageType::kAudio) ||
+        m.type == uint8_t(rtmp::MessageType::kVideo))
+      return m.timestamp;
+  return std::nullopt;
+}
+
 bool MediaQueue::empty() const {
   std::lock_guard lock(mutex_);
   return items_.empty();

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "rtmp/message.hpp"
 
@@ -35,6 +36,8 @@ class MediaQueue {
   bool flushing() const;
   size_t bytes() const;
   bool empty() const;
+  // The timestamp of the first audio or video message queued, if any.
+  std::optional<uint32_t> front_media_timestamp() const;
 
  private:
   mutable std::mutex mutex_;

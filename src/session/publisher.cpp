@@ -1,13 +1,36 @@
 #include "session/publisher.hpp"
 
+#include "flv/media_kind.hpp"
+
 namespace rtmpsession {
 
+namespace {
+
+// b - a for 32-bit millisecond timestamps, 0 when b is not after a.
+uint32_t span_ms(uint32_t a, uint32_t b) {
+  auto d = static_cast<int32_t>(b - a);
+  return d > 0 ? static_cast<uint32_t>(d) : 0;
+}
+
+bool is_media(const rtmp::Message& m) {
+  return m.type == uint8_t(rtmp::MessageType::kAudio) ||
+         m.type == uint8_t(rtmp::MessageType::kVideo);
+}
+
+}  // namespace
+
 Publisher::Publisher(const config::PublishOptions& options)
-    : options_(options), queue_(options.queue_bytes) {}
+    : options_(options), queue_(options.queue_bytes), max_latency_ms_(options.max_latency_ms) {}
 
 bool Publisher::push(rtmp::Message&& m, bool* wake) {
   bool was_empty = false;
+  const bool media = is_media(m);
+  const uint32_t ts = m.timestamp;
   if (!queue_.push(std::move(m), &was_empty)) return false;
+  if (media) {
+    newest_ts_.store(ts);
+    any_pushed_.store(true);
+  }
   // The loop drains until the queue is empty or the socket is full (then the writable watch
   // resumes it), so only the first message after an empty queue needs a wake-up; during a burst
   // the timed rounds take it.
@@ -20,6 +43,29 @@ bool Publisher::resumes_here(const rtmp::Message& m) const {
   return rtmp::is_video_keyframe(m) && !rtmp::is_video_sequence_header(m);
 }
 
+bool Publisher::admit(const rtmp::MediaKind& k) {
+  switch (gate_.check(k)) {
+    case KeyframeGate::Verdict::kHeldForReconnect:
+      skipped_++;
+      return false;
+    case KeyframeGate::Verdict::kHeldForLatency:
+      latency_dropped_++;
+      return false;
+    case KeyframeGate::Verdict::kPass:
+      break;
+  }
+  // Over the latency bound: video that is neither a key frame nor a header is dropped, and its
+  // tracks wait for their next key frame.
+  uint32_t bound = max_latency_ms_.load();
+  bool droppable = k.media == rtmp::MediaClass::kVideo && k.valid && !k.keyframe && !k.is_header();
+  if (bound > 0 && droppable && queued_duration_ms() > bound) {
+    gate_.hold(k.tracks, KeyframeGate::Reason::kLatency);
+    latency_dropped_++;
+    return false;
+  }
+  return true;
+}
+
 Publisher::Next Publisher::next(rtmp::Message* out) {
   while (queue_.pop(out)) {
     if (reconnect_requested_ && (!headers_.has_video() || resumes_here(*out))) {
@@ -27,16 +73,7 @@ Publisher::Next Publisher::next(rtmp::Message* out) {
       queue_.push_front(std::move(*out));
       return Next::kReconnect;
     }
-    if (need_keyframe_) {
-      bool header = rtmp::is_metadata(*out) || rtmp::is_video_sequence_header(*out) ||
-                    rtmp::is_audio_sequence_header(*out);
-      if (resumes_here(*out)) {
-        need_keyframe_ = false;
-      } else if (!header) {
-        skipped_++;
-        continue;
-      }
-    }
+    if (!admit(rtmp::classify(*out))) continue;
     headers_.observe(*out);
     last_sent_ts_ = out->timestamp;
     return Next::kMessage;
@@ -44,14 +81,61 @@ Publisher::Next Publisher::next(rtmp::Message* out) {
   return Next::kEmpty;
 }
 
+Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us, bool timed_round) {
+  // Under a latency bound little is left where it can no longer be dropped.
+  const size_t max_pending = max_latency_ms_.load() > 0 ? 64 * 1024 : 512 * 1024;
+  DrainResult result;
+  bool took = false;
+  rtmp::Message m;
+  for (;;) {
+    on_written(port.written());
+    Next n = Next::kEmpty;
+    while (port.pending() < max_pending && (n = next(&m)) == Next::kMessage) {
+      const uint32_t ts = m.timestamp;
+      port.send(std::move(m));  // its payload is sent from where it is, not copied
+      on_sent(ts, port.written() + port.pending());
+      took = true;
+    }
+    if (n == Next::kReconnect) {
+      result.reconnect = true;
+      return result;
+    }
+    if (!port.flush()) {
+      result.connected = false;
+      return result;
+    }
+    on_written(port.written());
+    if (port.pending() > 0 || queue_.empty()) break;
+  }
+  result.next_round_us = drained(now_us, took, timed_round);
+  return result;
+}
+
+void Publisher::on_sent(uint32_t timestamp, uint64_t end_offset) {
+  unwritten_.emplace_back(end_offset, timestamp);
+}
+
+void Publisher::on_written(uint64_t bytes_written) {
+  while (!unwritten_.empty() && unwritten_.front().first <= bytes_written) unwritten_.pop_front();
+}
+
+uint32_t Publisher::queued_duration_ms() const {
+  if (!any_pushed_.load()) return 0;
+  uint32_t newest = newest_ts_.load();
+  if (!unwritten_.empty()) return span_ms(unwritten_.front().second, newest);
+  std::optional<uint32_t> front = queue_.front_media_timestamp();
+  return front ? span_ms(*front, newest) : 0;
+}
+
 void Publisher::on_disconnected() {
   queue_.set_drop_oldest(options_.reconnect_buffer_bytes);
+  unwritten_.clear();  // what the lost connection did not write is gone with it
 }
 
 std::vector<rtmp::Message> Publisher::on_streaming(bool resuming) {
   if (!resuming) return {};
   queue_.set_drop_oldest(0);
-  need_keyframe_ = headers_.has_video();
+  gate_.hold_all_video();
   return headers_.replay(last_sent_ts_);
 }
 

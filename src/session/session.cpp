@@ -3,14 +3,15 @@
 #include <algorithm>
 
 #include "rtmp/url.hpp"
+#include "session/link_port.hpp"
 
 namespace rtmpsession {
 
 namespace {
 
-constexpr size_t kMaxPendingOutput = 512 * 1024;  // stop draining the queue above this
 // A transport asking for a wake-up already past must not make the loop spin.
 constexpr int64_t kMinTransportWakeupUs = 5'000;
+constexpr uint32_t kUnsentUnderBound = 16 * 1024;  // TCP_NOTSENT_LOWAT under a latency bound
 
 const char* waiting_for(State s) {
   switch (s) {
@@ -56,36 +57,24 @@ void Session::wake() {
 }
 
 bool Session::cancel_requested() const {
-  std::lock_guard lock(mutex_);
-  return cancel_requested_;
+  return lifecycle_.cancelled();
 }
 
 void Session::cancel() {
-  {
-    std::lock_guard lock(mutex_);
-    cancel_requested_ = true;
-  }
+  lifecycle_.cancel();
   publisher_.close();
   player_.on_session_ended(PullResult::kFlushing);
-  changed_.notify_all();
   wake();
 }
 
 void Session::set_flushing(bool flushing) {
   publisher_.set_flushing(flushing);
   player_.set_flushing(flushing);
-  {
-    std::lock_guard lock(mutex_);
-    flushing_ = flushing;
-  }
-  changed_.notify_all();
+  lifecycle_.set_flushing(flushing);
 }
 
 bool Session::push_media(rtmp::Message&& message) {
-  {
-    std::lock_guard lock(mutex_);
-    if (ended_ || cancel_requested_) return false;
-  }
+  if (lifecycle_.refuses_media()) return false;
   bool wake_loop = false;
   if (!publisher_.push(std::move(message), &wake_loop)) return false;
   if (wake_loop) wake();
@@ -93,15 +82,9 @@ bool Session::push_media(rtmp::Message&& message) {
 }
 
 bool Session::finish() {
-  {
-    std::lock_guard lock(mutex_);
-    finish_requested_ = true;
-  }
+  lifecycle_.request_finish();
   wake();
-  std::unique_lock lock(mutex_);
-  // A flush (state change to READY/NULL while EOS is pending) must not wait for the network.
-  changed_.wait(lock, [&] { return ended_ || flushing_ || cancel_requested_; });
-  return ended_ && state_.load() == State::kClosed && !cancel_requested_;
+  return lifecycle_.wait_ended() && state_.load() == State::kClosed;
 }
 
 PullResult Session::pull(rtmp::Message* message, int64_t timeout_us, bool* discont) {
@@ -131,13 +114,10 @@ void Session::pause(bool paused) {
 }
 
 bool Session::wait_streaming() {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] {
-    State s = state_.load();
-    return ended_ || flushing_ || cancel_requested_ || s == State::kPublishing ||
-           s == State::kPlaying;
+  return lifecycle_.wait_for([&] {
+    State st = state_.load();
+    return st == State::kPublishing || st == State::kPlaying;
   });
-  return !ended_ && !flushing_ && !cancel_requested_;
 }
 
 SessionStats Session::stats() const {
@@ -155,10 +135,10 @@ void Session::set_state(State s, std::string reason) {
   State previous = state_.load();
   if (previous == s) return;
   state_.store(s);
+  lifecycle_.notify();
   deadlines_.phase = waits_for_server(s) && connection_.timeout_ms > 0
                          ? clock_.now_us() + int64_t{connection_.timeout_ms} * 1000
                          : 0;
-  changed_.notify_all();
   listener_->on_state(StateChange{s, previous, policy_.attempt(), std::move(reason)});
   if (s == State::kPublishing || s == State::kPlaying) on_streaming();
   publish_stats();
@@ -175,10 +155,7 @@ void Session::on_streaming() {
 }
 
 void Session::fail(ErrorKind kind, std::string message, std::string code) {
-  {
-    std::lock_guard lock(mutex_);
-    if (ended_) return;
-  }
+  if (lifecycle_.ended()) return;
   if (!cancel_requested()) {
     ReconnectPolicy::Decision d =
         policy_.on_failure(kind, &message, state_.load() == State::kClosing);
@@ -206,11 +183,7 @@ void Session::end(PullResult result) {
   retire_link();
   publisher_.close();
   player_.on_session_ended(result);
-  {
-    std::lock_guard lock(mutex_);
-    ended_ = true;
-  }
-  changed_.notify_all();
+  lifecycle_.end();
   if (loop_) g_main_loop_quit(loop_);
 }
 
@@ -284,7 +257,7 @@ void Session::start_link() {
   LinkObserver& observer = *this;
   link_ = std::make_unique<Link>(context_, clock_, connection_, std::move(client), observer,
                                  listener_->logger());
-  link_->set_peak_kbps(peak_kbps_.load());
+  apply_publish_settings();
   link_->start();
 }
 
@@ -297,8 +270,8 @@ void Session::retire_link() {
     stats_tracker_.connection_ended(c->counters());
   }
   retired_links_.push_back(std::move(link_));
-  deadlines_.phase = deadlines_.close = 0;
-  write_shut_ = false;
+  deadlines_.phase = 0;
+  end_.on_new_connection();
 }
 
 void Session::collect_retired_links() {
@@ -371,7 +344,10 @@ void Session::on_client_events() {
 void Session::on_peer_closed() {
   State s = state_.load();
   const std::string& app = connection_.client.connect.app;
-  if (s == State::kClosing) {
+  if (s == State::kClosing && link_ && link_->unsent_in_kernel() > 0) {
+    fail(ErrorKind::kUndelivered, "the server closed the connection before it had everything: " +
+                                      std::to_string(outstanding_bytes()) + " bytes were lost");
+  } else if (s == State::kClosing) {
     close_done("server closed the connection after the stop commands");
   } else if (s == State::kPlaying && player_.stream_ended()) {
     close_done("server closed the connection after the end of the stream");
@@ -400,49 +376,68 @@ void Session::on_link_failed(ErrorKind kind, std::string message) {
 
 // ---- Publishing and playing ------------------------------------------------------------------
 
-// Fills the output up to the bound, sends, and goes on until the queue is empty or the socket is
-// full (then the next flush calls back here). Stopping earlier would strand queued media with
-// nothing left to wake the loop (a streaming thread waiting at EOS pushes no more).
 void Session::drain(bool timed_round) {
   if (in_drain_ || !link_ || state_.load() != State::kPublishing) return;
   in_drain_ = true;
-  bool took = false;
-  rtmp::Message m;
-  for (;;) {
-    rtmp::ClientConnection* client = link_->client();
-    Publisher::Next next = Publisher::Next::kEmpty;
-    while (client->pending_output() < kMaxPendingOutput &&
-           (next = publisher_.next(&m)) == Publisher::Next::kMessage) {
-      client->send_media(std::move(m));  // its payload is sent from where it is, not copied
-      took = true;
-    }
-    if (next == Publisher::Next::kReconnect) {
-      in_drain_ = false;
-      switch_connection();
-      return;
-    }
-    link_->flush();
-    if (!link_ || state_.load() != State::kPublishing || link_->client()->has_output() ||
-        publisher_.empty())
-      break;
-  }
+  LinkPort port(link_, state_);
+  Publisher::DrainResult r = publisher_.drain(port, clock_.now_us(), timed_round);
   in_drain_ = false;
-  int64_t burst = publisher_.drained(clock_.now_us(), took, timed_round);
-  if (burst && !deadlines_.burst) deadlines_.burst = burst;
-  bool finishing;
-  {
-    std::lock_guard lock(mutex_);
-    finishing = finish_requested_;
+  if (r.reconnect) {
+    switch_connection();
+    return;
   }
-  if (finishing && publisher_.empty() && state_.load() == State::kPublishing) begin_closing();
+  if (r.next_round_us && !deadlines_.burst) deadlines_.burst = r.next_round_us;
+  bool finishing = lifecycle_.finish_requested();
+  if (finishing && !end_.started())
+    end_.start(clock_.now_us(), outstanding_bytes(), send_rate_bps(clock_.now_us()),
+               connection_.timeout_ms);
+  if (r.connected && finishing && publisher_.empty() && state_.load() == State::kPublishing)
+    begin_closing();
+  check_congestion(clock_.now_us());
   rearm();
 }
 
-// Settings the application changed while publishing: the send-rate cap and the chunk size.
+// What is still to reach the server: queued, in the output, and in the kernel.
+uint64_t Session::outstanding_bytes() const {
+  uint64_t n = publisher_.queued_bytes();
+  if (link_ && link_->client()) n += link_->client()->pending_output();
+  if (link_) n += link_->unsent_in_kernel();
+  return n;
+}
+
+double Session::send_rate_bps(int64_t now) const {
+  SessionStats s;
+  std::lock_guard lock(mutex_);
+  stats_tracker_.fill(&s, now);
+  return s.bitrate_bps;
+}
+
+void Session::check_congestion(int64_t now) {
+  if (connection_.role() != Role::kPublish) return;
+  publisher_.on_written(link_ && link_->client() ? link_->client()->counters().bytes_out : 0);
+  CongestionReport r;
+  r.queued_ms = publisher_.queued_duration_ms();
+  r.queued_bytes = outstanding_bytes();
+  if (link_ && link_->client()) {
+    r.bytes_sent = link_->client()->counters().bytes_out;
+    r.bytes_acked = link_->client()->counters().bytes_acked_by_peer;
+  }
+  r.send_rate_bps = send_rate_bps(now);
+  r.frames_dropped = publisher_.frames_dropped();
+  uint32_t threshold = CongestionMonitor::threshold_ms(publisher_.max_latency_ms());
+  if (auto report = congestion_.update(r, threshold, now)) listener_->on_congestion(*report);
+  deadlines_.congestion = congestion_.next_report_us();
+}
+
+// Settings the application changed while publishing: the send-rate cap, the chunk size, the
+// latency bound.
 void Session::apply_publish_settings() {
+  if (connection_.role() != Role::kPublish) return;
   connection_.client.chunk_size = chunk_size_.load();
   if (!link_) return;
   link_->set_peak_kbps(peak_kbps_.load());
+  // Under a latency bound the kernel keeps little unsent: the rest waits where it can be dropped.
+  link_->limit_unsent(publisher_.max_latency_ms() > 0 ? kUnsentUnderBound : 0);
   if (rtmp::ClientConnection* c = link_->client()) c->set_chunk_size(chunk_size_.load());
 }
 
@@ -455,10 +450,11 @@ void Session::begin_closing() {
 // Once the stop commands are out: half-close and wait for the server to close, so that nothing
 // we sent is lost to a reset.
 void Session::after_flush() {
-  if (state_.load() != State::kClosing || write_shut_ || !link_) return;
-  write_shut_ = true;  // first: shutting down flushes, which calls back here
-  deadlines_.close = clock_.now_us() + int64_t{rtmp::defaults::kCloseWaitMs} * 1000;
-  link_->shutdown_write();
+  if (state_.load() != State::kClosing || !link_) return;
+  // While the kernel still has bytes for the server, closing could throw them away: look again.
+  uint64_t in_kernel = connection_.role() == Role::kPublish ? link_->unsent_in_kernel() : 0;
+  auto action = end_.on_output_empty(clock_.now_us(), in_kernel, rtmp::defaults::kCloseWaitMs);
+  if (action == EndOfStream::Action::kShutdown) link_->shutdown_write();  // flushes: calls back
   rearm();
 }
 
@@ -485,12 +481,7 @@ void Session::run() {
   wake_watch_.watch_fd(context_, waker_.open(), G_IO_IN);
   timer_.create_timer(context_);
   if (!cancel_requested()) start_link();
-  bool ended;
-  {
-    std::lock_guard lock(mutex_);
-    ended = ended_ || cancel_requested_;
-  }
-  if (!ended) g_main_loop_run(loop_);
+  if (!lifecycle_.refuses_media()) g_main_loop_run(loop_);
   teardown();
 }
 
@@ -507,12 +498,7 @@ void Session::teardown() {
   loop_ = nullptr;
   g_main_context_unref(context_);
   context_ = nullptr;
-  bool was_ended;
-  {
-    std::lock_guard lock(mutex_);
-    was_ended = ended_;
-  }
-  if (!was_ended) close_done("cancelled");  // not an error
+  if (!lifecycle_.ended()) close_done("cancelled");  // not an error
 }
 
 void Session::on_wake() {
@@ -540,6 +526,8 @@ void Session::on_timer() {
     publisher_.begin_timed_round();
     drain(true);
   }
+  if (state_.load() == State::kClosing && !end_.shut_down()) after_flush();  // a kernel poll
+  if (Deadlines::take(deadlines_.congestion, now)) check_congestion(now);
   check_deadlines(now);
   if (link_ && link_->next_wakeup_us() && now >= link_->next_wakeup_us()) link_->on_timer(now);
   rearm();
@@ -559,8 +547,12 @@ void Session::check_deadlines(int64_t now) {
     fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
     return;
   }
-  if (deadlines_.close && now >= deadlines_.close)
-    close_done("stop commands sent; the server did not close within 2 s");
+  if (end_.overdue(now)) {
+    fail(ErrorKind::kUndelivered, end_.undelivered_text(outstanding_bytes(), now));
+    return;
+  }
+  if (end_.close_wait_over(now))
+    close_done("everything delivered; the server did not close within 2 s of the end");
 }
 
 // The timer goes off at the earliest deadline.
@@ -572,7 +564,7 @@ void Session::rearm() {
       stall && connection_.timeout_ms ? stall + int64_t{connection_.timeout_ms} * 1000 : 0;
   int64_t transport = link_ ? link_->next_wakeup_us() : 0;
   if (transport) transport = std::max(transport, now + kMinTransportWakeupUs);
-  int64_t at = deadlines_.earliest({stall_deadline, transport});
+  int64_t at = deadlines_.earliest({stall_deadline, transport, end_.next_deadline()});
   // The timer runs on GLib's monotonic clock: deadlines are converted from clock_'s scale.
   timer_.arm(at ? g_get_monotonic_time() + std::max<int64_t>(0, at - now) : -1);
 }
@@ -587,6 +579,9 @@ void Session::publish_stats() {
   stats_.dropped_messages = publisher_.dropped_messages();
   stats_.dropped_bytes = publisher_.dropped_bytes();
   stats_.skipped_until_keyframe = publisher_.skipped_until_keyframe();
+  stats_.queued_ms = publisher_.queued_duration_ms();
+  stats_.frames_dropped = publisher_.frames_dropped();
+  stats_.congested = congestion_.congested();
   if (client && client->phase() != rtmp::ClientPhase::kHandshaking &&
       client->phase() != rtmp::ClientPhase::kConnectingApp)
     stats_.server_enhanced_rtmp = rtmp::describe(client->server_capabilities());

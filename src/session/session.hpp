@@ -20,7 +20,9 @@
 #include "config/connection.hpp"
 #include "session/clock.hpp"
 #include "session/deadlines.hpp"
+#include "session/end_of_stream.hpp"
 #include "session/glib_source.hpp"
+#include "session/lifecycle.hpp"
 #include "session/link.hpp"
 #include "session/player.hpp"
 #include "session/publisher.hpp"
@@ -67,6 +69,8 @@ class Session : private LinkObserver {
   // Publishing: the outgoing chunk size from now on (Set Chunk Size mid-stream, as rtmp2sink's
   // chunk-size may change while playing), and for every later connection.
   void set_chunk_size(uint32_t size);
+  // Publishing: the latency bound from now on (ms of media waiting to be sent; 0 = never drop).
+  void set_max_latency_ms(uint32_t ms) { publisher_.set_max_latency_ms(ms); }
 
   // Waits until the session has reached the streaming state or ended. True if streaming.
   bool wait_streaming();
@@ -103,6 +107,9 @@ class Session : private LinkObserver {
   void drain(bool timed_round = false);
   void begin_closing();
   void apply_publish_settings();
+  void check_congestion(int64_t now);
+  uint64_t outstanding_bytes() const;
+  double send_rate_bps(int64_t now) const;
   void after_flush();
   void run_play_requests();
   void update_reading();
@@ -126,12 +133,8 @@ class Session : private LinkObserver {
   std::atomic<State> state_{State::kIdle};
   Waker waker_;
 
-  mutable std::mutex mutex_;         // guards the fields below up to the session-thread-only ones
-  std::condition_variable changed_;  // state changes, for finish()/wait_streaming()
-  bool cancel_requested_ = false;
-  bool finish_requested_ = false;
-  bool ended_ = false;
-  bool flushing_ = false;
+  Lifecycle lifecycle_;
+  mutable std::mutex mutex_;  // guards the fields below up to the session-thread-only ones
   std::atomic<uint32_t> peak_kbps_{0};
   std::atomic<uint32_t> chunk_size_{0};
   SessionStats stats_;
@@ -144,8 +147,9 @@ class Session : private LinkObserver {
   Source wake_watch_{[this] { on_wake(); }};
   Source timer_{[this] { on_timer(); }};
   Deadlines deadlines_;  // timer_ is armed at the earliest
-  bool write_shut_ = false;
   bool in_drain_ = false;
+  CongestionMonitor congestion_;
+  EndOfStream end_;
 };
 
 }  // namespace rtmpsession

@@ -9,6 +9,7 @@
 #include "rtmp/errors.hpp"
 #include "rtmp/message.hpp"
 #include "rtmp/protocol_log.hpp"
+#include "session/congestion_monitor.hpp"
 #include "util/strings.hpp"
 
 namespace rtmpsession {
@@ -66,6 +67,11 @@ struct SessionStats {
   uint64_t skipped_until_keyframe = 0;  // sink: frames not sent while resuming at a keyframe
   std::string transport;                // the connection's transport stack, "" before one is up
   std::string server_enhanced_rtmp;     // what the server said of Enhanced RTMP ("none", ...)
+  // Sink, live publishing: media waiting to be sent (ms), video frames dropped for the latency
+  // bound, and whether the stream is congested (docs/streaming.md).
+  uint32_t queued_ms = 0;
+  uint64_t frames_dropped = 0;
+  bool congested = false;
 };
 
 struct StateChange {
@@ -83,6 +89,8 @@ class SessionListener {
   virtual void on_error(const SessionError& error) = 0;
   // Where the protocol and the connections are logged (rtmp/protocol_log.hpp); null: nowhere.
   virtual rtmp::Logger* logger() { return nullptr; }
+  // Publishing: congestion began, goes on (at most every 500 ms) or cleared.
+  virtual void on_congestion(const CongestionReport& report) { (void)report; }
 };
 
 }  // namespace rtmpsession

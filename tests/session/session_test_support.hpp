@@ -47,6 +47,7 @@ struct TestConfig {
   uint32_t tls_validation_flags = 0x7f;
   std::string tls_ca_file;
   std::string proxy;
+  uint32_t max_latency_ms = 0;  // tests publish as fast as they can (like sync=false)
 
   config::Settings settings() const {
     config::Settings s;
@@ -71,6 +72,8 @@ struct TestConfig {
     s.tls_validation_flags = tls_validation_flags;
     s.tls_ca_file = tls_ca_file;
     s.proxy = proxy;
+    s.max_latency_ms = max_latency_ms;
+    s.live_pacing = max_latency_ms > 0;
     return s;
   }
   config::Connection connection() const {
