@@ -105,6 +105,7 @@ void FlvDemuxer::restart_at_tag() {
 }
 
 void FlvDemuxer::finish(std::vector<DemuxEvent>& out) {
+  if (failed_) return;
   if (announcer_.finish() && tracks_added_ > 0) {
     DemuxEvent e;
     e.kind = DemuxEventKind::kAllTracksAdded;

@@ -66,7 +66,7 @@ class FlvDemuxer {
   // The input continues at the start of a tag, without an FLV header (after a byte seek to a
   // `keyframes` file position); pending partial data is dropped. Also a discontinuity.
   void restart_at_tag();
-  // End of stream: the announcement if it was not made.
+  // End of stream: the announcement if it was not made (nothing after an error).
   void finish(std::vector<DemuxEvent>& out);
   void reset() { *this = FlvDemuxer{}; }
 
