@@ -107,6 +107,7 @@ TEST(FlvDemuxer, LegacyFramesBeforeTheirConfigAreDroppedAndNanoOffsetCounts) {
   EXPECT_EQ(added[1].format.to_string(),
             "audio/mpeg, mpegversion=(int)4, framed=(boolean)true, stream-format=(string)raw, "
             "rate=(int)44100, channels=(int)2, codec_data=(buffer)121056e500");
+  test::expect_split_invariant(b.out);
 }
 
 TEST(FlvDemuxer, NewSequenceStartChangesTheFormatAndTheSameOneDoesNot) {
