@@ -53,8 +53,10 @@ static void uri_handler_init(gpointer iface, gpointer) {
 G_DEFINE_TYPE_WITH_CODE(GstRtmpSrc, gst_rtmp_src, GST_TYPE_PUSH_SRC,
                         G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, uri_handler_init))
 
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-flv"));
+// enhanced=true: the stream may carry Enhanced RTMP tags, so decodebin picks enhancedflvdemux;
+// flvdemux (plain video/x-flv) still links.
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-flv, enhanced=(boolean)true"));
 
 static SrcPrivate* P(gpointer self) {
   return GST_RTMP_SRC(self)->priv;

@@ -2,6 +2,8 @@
 // GST_PLUGIN_PATH shadows gst-plugins-bad's librtmp-based one, so these factories are ours.
 #include <gst/gst.h>
 
+#include "flv_typefind.hpp"
+#include "gstenhancedflvdemux.hpp"
 #include "gstrtmpsink.hpp"
 #include "gstrtmpsrc.hpp"
 #include "rtmp_bus.hpp"
@@ -11,7 +13,12 @@ static gboolean plugin_init(GstPlugin* plugin) {
   rtmpgst::register_debug_categories();
   // Ranked above rtmp2 (PRIMARY + 1) so that rtmp:// URIs pick these elements.
   return gst_element_register(plugin, "rtmpsink", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SINK) &&
-         gst_element_register(plugin, "rtmpsrc", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SRC);
+         gst_element_register(plugin, "rtmpsrc", GST_RANK_PRIMARY + 2, GST_TYPE_RTMP_SRC) &&
+         // Above flvdemux (PRIMARY) for "video/x-flv, enhanced=true" (rtmpsrc's caps, and the
+         // typefinder's for FLV with Enhanced RTMP tags); docs/enhanced-flv-demux.md.
+         gst_element_register(plugin, "enhancedflvdemux", GST_RANK_PRIMARY + 1,
+                              GST_TYPE_ENHANCED_FLV_DEMUX) &&
+         rtmpgst::register_enhanced_flv_typefind(plugin);
 }
 
 // The origin is the package's home page; this project has no public one, so it is what

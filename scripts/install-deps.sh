@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev clang-format
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libssl-dev libgtest-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav
   nginx libnginx-mod-rtmp libnginx-mod-stream dante-server microsocks openssl ffmpeg python3 python3-pytest python3-gi gir1.2-gstreamer-1.0 valgrind
   dpkg-dev debhelper googletest git
 )

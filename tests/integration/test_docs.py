@@ -83,9 +83,10 @@ TEST_SOURCES = {"videotestsrc": 60, "audiotestsrc": 90}  # num-buffers given: ~2
 DISPLAY_SINKS = {"autovideosink", "autoaudiosink", "xvimagesink", "ximagesink", "glimagesink",
                  "waylandsink", "pulsesink", "alsasink"}
 # Elements that need nothing from the test (no server, file or time limit).
-PLAIN_ELEMENTS = {"queue", "queue2", "flvmux", "flvdemux", "decodebin", "x264enc", "h264parse",
-                  "aacparse", "voaacenc", "avenc_aac", "videoconvert", "audioconvert",
-                  "audioresample", "videoscale", "tee", "fakesink"}
+PLAIN_ELEMENTS = {"queue", "queue2", "flvmux", "flvdemux", "enhancedflvdemux", "decodebin",
+                  "x264enc", "h264parse", "aacparse", "voaacenc", "avenc_aac", "avdec_h264",
+                  "avdec_aac", "videoconvert", "audioconvert", "audioresample", "videoscale",
+                  "tee", "fakesink"}
 RTMP_ELEMENTS = {"rtmpsink", "rtmpsrc"}
 ALLOWED_ENV = {"GST_PLUGIN_PATH": "$PWD/build/gst"}
 ALLOWED_OPTIONS = {"-e", "-v", "-q"}
