@@ -10,11 +10,40 @@ namespace {
 
 constexpr uint64_t kWrap = uint64_t{1} << 32;
 
-GstBuffer* wrap_bytes(rtmp::Bytes&& bytes) {
+// Memory that is `bytes`, kept until GStreamer lets go of it.
+GstMemory* wrap_memory(rtmp::Bytes&& bytes) {
   auto* holder = new rtmp::Bytes(std::move(bytes));
-  return gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, holder->data(), holder->size(), 0,
-                                     holder->size(), holder,
-                                     [](gpointer p) { delete static_cast<rtmp::Bytes*>(p); });
+  return gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, holder->data(), holder->size(), 0,
+                                holder->size(), holder,
+                                [](gpointer p) { delete static_cast<rtmp::Bytes*>(p); });
+}
+
+GstBuffer* wrap_bytes(rtmp::Bytes&& bytes) {
+  GstBuffer* buf = gst_buffer_new();
+  gst_buffer_append_memory(buf, wrap_memory(std::move(bytes)));
+  return buf;
+}
+
+// A tag: header, payload, PreviousTagSize. A large payload is wrapped, not copied.
+GstBuffer* tag_buffer(uint8_t type, uint32_t timestamp, rtmp::Bytes&& payload) {
+  if (payload.size() < FlvOutput::kWrapAtLeast) {
+    rtmp::Bytes out;
+    out.reserve(payload.size() + rtmp::kFlvTagHeaderSize + 4);
+    rtmp::write_flv_tag(type, timestamp, payload, out);
+    return wrap_bytes(std::move(out));
+  }
+  rtmp::Bytes head, tail;
+  rtmp::write_flv_tag(type, timestamp, {}, head);  // header + PreviousTagSize of an empty tag
+  const auto size = static_cast<uint32_t>(payload.size());
+  head[1] = static_cast<uint8_t>(size >> 16);
+  head[2] = static_cast<uint8_t>(size >> 8);
+  head[3] = static_cast<uint8_t>(size);
+  head.resize(rtmp::kFlvTagHeaderSize);
+  rtmp::put_u32be(tail, static_cast<uint32_t>(rtmp::kFlvTagHeaderSize) + size);
+  GstBuffer* buf = wrap_bytes(std::move(head));
+  gst_buffer_append_memory(buf, wrap_memory(std::move(payload)));
+  gst_buffer_append_memory(buf, wrap_memory(std::move(tail)));
+  return buf;
 }
 
 }  // namespace
@@ -63,7 +92,7 @@ GstBuffer* FlvOutput::make_header(const rtmp::Message& first) {
   return buf;
 }
 
-GstBuffer* FlvOutput::make_tag(const rtmp::Message& m, bool live) {
+GstBuffer* FlvOutput::make_tag(rtmp::Message&& m, bool live) {
   if (m.type == uint8_t(rtmp::MessageType::kDataAmf0)) {
     std::vector<rtmp::amf0::Value> values;
     if (rtmp::amf0::decode_all(m.payload, values, nullptr) && values.size() >= 2 &&
@@ -73,16 +102,14 @@ GstBuffer* FlvOutput::make_tag(const rtmp::Message& m, bool live) {
   }
   uint64_t ts = unwrap(m.timestamp);
   if (!base_) base_ = live ? ts : 0;
-  rtmp::Bytes out;
-  out.reserve(m.payload.size() + 15);
-  rtmp::write_flv_tag(m.type, m.timestamp, m.payload, out);
-  GstBuffer* buf = wrap_bytes(std::move(out));
+  // Frame type 1 = keyframe (also in Enhanced RTMP).
+  const bool delta = m.type == uint8_t(rtmp::MessageType::kVideo) && !m.payload.empty() &&
+                     ((m.payload[0] >> 4) & 0x7) != 1;
+  GstBuffer* buf = tag_buffer(m.type, m.timestamp, std::move(m.payload));
   GstClockTime t = ts >= *base_ ? (ts - *base_) * GST_MSECOND : 0;
   GST_BUFFER_PTS(buf) = t;
   GST_BUFFER_DTS(buf) = t;
-  if (m.type == uint8_t(rtmp::MessageType::kVideo) && !m.payload.empty() &&
-      ((m.payload[0] >> 4) & 0x7) != 1)  // frame type 1 = keyframe (also Enhanced RTMP)
-    GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (delta) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
   return buf;
 }
 

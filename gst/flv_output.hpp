@@ -20,8 +20,11 @@ class FlvOutput {
   // tracks exist; otherwise both flags are set).
   GstBuffer* make_header(const rtmp::Message& first);
   // One FLV tag buffer; PTS/DTS = unwrapped timestamp - base (base = 0 for recorded streams,
-  // the first timestamp for live ones).
-  GstBuffer* make_tag(const rtmp::Message& m, bool live);
+  // the first timestamp for live ones). A payload of kWrapAtLeast bytes or more becomes the
+  // buffer's middle memory as it is (no copy): the tag header and PreviousTagSize are memories
+  // of their own.
+  static constexpr size_t kWrapAtLeast = 1024;
+  GstBuffer* make_tag(rtmp::Message&& m, bool live);
   // Duration from onMetaData, if a script message carried one (ms).
   std::optional<double> duration_ms() const { return duration_ms_; }
   // 64-bit timestamp for a 32-bit one, handling wrap-around (either direction).

@@ -42,7 +42,7 @@ GType stop_commands_get_type() {
 struct SinkPrivate : rtmpgst::ElementBase {
   rtmp::FlvReader flv;
   rtmp::TagPacer pacer;  // untimestamped input with sync=true
-  std::vector<rtmp::FlvTag> tags;
+  std::vector<rtmp::SharedTag> tags;
   std::vector<GstBuffer*> caps_headers;  // streamheader from caps
   bool caps_headers_sent = false;
 
@@ -202,17 +202,44 @@ static GstFlowReturn wait_for_tag(GstRtmpSink* self, uint32_t timestamp) {
   return gst_base_sink_wait(GST_BASE_SINK(self), due, nullptr);
 }
 
-// Parses FLV bytes into tags and queues them for the session (`paced`: each at its time).
+namespace {
+
+// A buffer mapped for reading and held for as long as a tag's bytes in it wait to be sent:
+// published media goes from here to sendmsg() without a copy.
+struct MappedBuffer {
+  GstBuffer* buffer;
+  GstMapInfo map;
+  ~MappedBuffer() {
+    gst_buffer_unmap(buffer, &map);
+    gst_buffer_unref(buffer);
+  }
+};
+
+std::shared_ptr<MappedBuffer> map_buffer(GstBuffer* buf) {
+  auto mapped = std::make_shared<MappedBuffer>();
+  if (!gst_buffer_map(buf, &mapped->map, GST_MAP_READ)) {
+    mapped->buffer = nullptr;
+    return nullptr;
+  }
+  mapped->buffer = gst_buffer_ref(buf);
+  return mapped;
+}
+
+}  // namespace
+
+// Parses FLV bytes into tags and queues them for the session (`paced`: each at its time). The
+// tags' data stay in the buffer, which the session holds until they are written.
 static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf, bool paced) {
   SinkPrivate* p = self->priv;
-  GstMapInfo map;
-  if (!gst_buffer_map(buf, &map, GST_MAP_READ)) {
+  std::shared_ptr<MappedBuffer> mapped = map_buffer(buf);
+  if (!mapped) {
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map input buffer"), (nullptr));
     return GST_FLOW_ERROR;
   }
   p->tags.clear();
-  auto status = p->flv.feed(rtmp::ByteView(map.data, map.size), p->tags);
-  gst_buffer_unmap(buf, &map);
+  rtmp::ByteView bytes(mapped->map.data, mapped->map.size);
+  auto status = p->flv.feed(bytes, rtmp::PayloadOwner(mapped), p->tags);
+  mapped.reset();  // the tags hold it now, as long as they need it
   if (status == rtmp::FlvReader::Status::kError) {
     GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Malformed FLV input: %s", p->flv.error().c_str()),
                       (nullptr));

@@ -213,7 +213,7 @@ static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
     return GST_FLOW_OK;
   }
   GST_LOG_OBJECT(self, "tag type %u ts %u size %zu", m.type, m.timestamp, m.payload.size());
-  *out = p->flv.make_tag(m, p->live);
+  *out = p->flv.make_tag(std::move(m), p->live);
   if (p->discont) {
     GST_BUFFER_FLAG_SET(*out, GST_BUFFER_FLAG_DISCONT);
     p->discont = false;

@@ -22,7 +22,7 @@ void put_amf0_string(Bytes& out, std::string_view s) {
 }
 
 // Whether an AMF0 payload starts with the string value `name`.
-bool starts_with_amf0_string(const Bytes& payload, std::string_view name) {
+bool starts_with_amf0_string(ByteView payload, std::string_view name) {
   if (payload.size() < 3 + name.size() || payload[0] != 0x02) return false;
   if (get_u16be(payload.data() + 1) != name.size()) return false;
   return std::equal(name.begin(), name.end(), payload.begin() + 3,
@@ -51,6 +51,23 @@ bool FlvReader::fill(ByteView in, size_t* pos, size_t want) {
 }
 
 FlvReader::Status FlvReader::feed(ByteView in, std::vector<FlvTag>& out) {
+  out_ = &out;
+  shared_out_ = nullptr;
+  owner_ = nullptr;
+  return run(in);
+}
+
+FlvReader::Status FlvReader::feed(ByteView in, const PayloadOwner& owner,
+                                  std::vector<SharedTag>& out) {
+  out_ = nullptr;
+  shared_out_ = &out;
+  owner_ = &owner;
+  Status s = run(in);
+  owner_ = nullptr;
+  return s;
+}
+
+FlvReader::Status FlvReader::run(ByteView in) {
   size_t pos = 0;
   while (pos < in.size() && state_ != State::kError) {
     switch (state_) {
@@ -64,10 +81,10 @@ FlvReader::Status FlvReader::feed(ByteView in, std::vector<FlvTag>& out) {
         step_previous_size(in, &pos);
         break;
       case State::kTagHeader:
-        step_tag_header(in, &pos, out);
+        step_tag_header(in, &pos);
         break;
       case State::kTagData:
-        step_tag_data(in, &pos, out);
+        step_tag_data(in, &pos);
         break;
       case State::kSkipData:
         step_skip(in, &pos, State::kPreviousSize);
@@ -119,7 +136,7 @@ void FlvReader::step_previous_size(ByteView in, size_t* pos) {
   state_ = State::kTagHeader;
 }
 
-void FlvReader::step_tag_header(ByteView in, size_t* pos, std::vector<FlvTag>& out) {
+void FlvReader::step_tag_header(ByteView in, size_t* pos) {
   if (buf_len_ < 3) {
     if (!fill(in, pos, 3)) return;
     // 0x46 ('F') is not a valid tag type, so "FLV" here is a new header (a restarted stream).
@@ -129,10 +146,10 @@ void FlvReader::step_tag_header(ByteView in, size_t* pos, std::vector<FlvTag>& o
     }
   }
   if (!fill(in, pos, kFlvTagHeaderSize)) return;
-  start_tag(out);
+  start_tag();
 }
 
-void FlvReader::start_tag(std::vector<FlvTag>& out) {
+void FlvReader::start_tag() {
   const uint8_t type = buf_[0];
   const uint32_t size = get_u24be(buf_.data() + 1);
   const uint32_t timestamp = get_u24be(buf_.data() + 4) | (uint32_t{buf_[7]} << 24);
@@ -155,50 +172,84 @@ void FlvReader::start_tag(std::vector<FlvTag>& out) {
     state_ = size > 0 ? State::kSkipData : State::kPreviousSize;
     return;
   }
-  tag_ = FlvTag{type, timestamp, stream_id, Bytes{}};
-  tag_.data.reserve(size);
-  data_remaining_ = size;
-  if (size == 0) {
-    out.push_back(std::move(tag_));
-    state_ = State::kPreviousSize;
+  if (shared_out_) {
+    shared_tag_ = SharedTag{type, timestamp, stream_id, Payload()};
   } else {
-    state_ = State::kTagData;
+    tag_ = FlvTag{type, timestamp, stream_id, Bytes{}};
+    tag_.data.reserve(size);
   }
+  data_remaining_ = size;
+  if (size == 0)
+    emit_tag();
+  else
+    state_ = State::kTagData;
 }
 
-void FlvReader::step_tag_data(ByteView in, size_t* pos, std::vector<FlvTag>& out) {
+void FlvReader::step_tag_data(ByteView in, size_t* pos) {
   const size_t take = std::min<size_t>(data_remaining_, in.size() - *pos);
-  const auto begin = in.begin() + static_cast<std::ptrdiff_t>(*pos);
-  tag_.data.insert(tag_.data.end(), begin, begin + static_cast<std::ptrdiff_t>(take));
+  ByteView piece = in.subspan(*pos, take);
+  if (shared_out_)
+    shared_tag_.data.append(*owner_, piece);  // a view: the owner keeps the bytes
+  else
+    tag_.data.insert(tag_.data.end(), piece.begin(), piece.end());
   *pos += take;
   data_remaining_ -= static_cast<uint32_t>(take);
-  if (data_remaining_ == 0) {
-    out.push_back(std::move(tag_));
-    tag_ = FlvTag{};
-    state_ = State::kPreviousSize;
-  }
+  if (data_remaining_ == 0) emit_tag();
 }
+
+void FlvReader::emit_tag() {
+  if (shared_out_) {
+    shared_out_->push_back(std::move(shared_tag_));
+    shared_tag_ = SharedTag{};
+  } else {
+    out_->push_back(std::move(tag_));
+    tag_ = FlvTag{};
+  }
+  state_ = State::kPreviousSize;
+}
+
+namespace {
+
+uint32_t chunk_stream_for(uint8_t tag_type) {
+  if (tag_type == kFlvTagAudio) return csid::kAudio;
+  if (tag_type == kFlvTagVideo) return csid::kVideo;
+  return csid::kData;
+}
+
+constexpr std::string_view kSetDataFrame = "@setDataFrame";
+
+}  // namespace
 
 Message tag_to_message(FlvTag&& tag, uint32_t stream_id) {
   Message msg;
   msg.type = tag.type;
   msg.timestamp = tag.timestamp;
   msg.stream_id = stream_id;
-  if (tag.type == kFlvTagAudio) {
-    msg.chunk_stream = csid::kAudio;
-  } else if (tag.type == kFlvTagVideo) {
-    msg.chunk_stream = csid::kVideo;
-  } else {
-    msg.chunk_stream = csid::kData;
-  }
+  msg.chunk_stream = chunk_stream_for(tag.type);
   if (tag.type == kFlvTagScript && starts_with_amf0_string(tag.data, "onMetaData")) {
-    static constexpr std::string_view kSetDataFrame = "@setDataFrame";
     msg.payload.reserve(3 + kSetDataFrame.size() + tag.data.size());
     put_amf0_string(msg.payload, kSetDataFrame);
     put_bytes(msg.payload, tag.data);
   } else {
     msg.payload = std::move(tag.data);
   }
+  return msg;
+}
+
+MediaMessage tag_to_message(SharedTag&& tag, uint32_t stream_id) {
+  MediaMessage msg;
+  msg.type = tag.type;
+  msg.timestamp = tag.timestamp;
+  msg.stream_id = stream_id;
+  msg.chunk_stream = chunk_stream_for(tag.type);
+  uint8_t scratch[32];
+  if (tag.type == kFlvTagScript &&
+      starts_with_amf0_string(tag.data.front(16, scratch), "onMetaData")) {
+    Bytes prefix;
+    put_amf0_string(prefix, kSetDataFrame);
+    tag.data.prepend_copy(prefix);
+  }
+  msg.payload = std::move(tag.data);
   return msg;
 }
 

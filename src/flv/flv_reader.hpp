@@ -14,6 +14,7 @@
 
 #include "flv/flv_format.hpp"
 #include "rtmp/message.hpp"
+#include "rtmp/payload.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp {
@@ -36,6 +37,15 @@ struct FlvTag {
   bool operator==(const FlvTag&) const = default;
 };
 
+// A tag whose data stays in the memory it was read from (zero-copy publishing): the pieces of
+// the input buffers it spans, each kept alive by that buffer's owner.
+struct SharedTag {
+  uint8_t type = 0;
+  uint32_t timestamp = 0;
+  uint32_t stream_id = 0;
+  Payload data;
+};
+
 struct FlvReaderLimits {
   uint32_t max_tag_size = 16 * 1024 * 1024;
 };
@@ -53,6 +63,10 @@ class FlvReader {
   // (sticky): bad signature, data offset < 9, tag larger than max_tag_size (checked on the tag
   // header, before buffering), encrypted/filtered tags (bit 0x20 of the type byte).
   Status feed(ByteView in, std::vector<FlvTag>& out);
+  // The same, without copying tag data: the tags' data are views into `in`, which `owner` keeps
+  // alive (a tag spanning several inputs has a piece of each). Use one of the two feeds per
+  // reader.
+  Status feed(ByteView in, const PayloadOwner& owner, std::vector<SharedTag>& out);
 
   const std::string& error() const { return error_; }
   bool header_seen() const { return header_seen_; }
@@ -67,10 +81,12 @@ class FlvReader {
   enum class State { kHeader, kHeaderSkip, kPreviousSize, kTagHeader, kTagData, kSkipData, kError };
 
   bool fill(ByteView in, size_t* pos, size_t want);
+  Status run(ByteView in);
   void step_header(ByteView in, size_t* pos);
-  void step_tag_header(ByteView in, size_t* pos, std::vector<FlvTag>& out);
-  void start_tag(std::vector<FlvTag>& out);
-  void step_tag_data(ByteView in, size_t* pos, std::vector<FlvTag>& out);
+  void step_tag_header(ByteView in, size_t* pos);
+  void start_tag();
+  void step_tag_data(ByteView in, size_t* pos);
+  void emit_tag();
   void step_skip(ByteView in, size_t* pos, State next);
   void step_previous_size(ByteView in, size_t* pos);
   void set_error(std::string text);
@@ -83,6 +99,11 @@ class FlvReader {
   uint32_t expected_previous_size_ = 0;  // what the next PreviousTagSize should be
   uint32_t data_remaining_ = 0;          // bytes of tag_.data still to come
   FlvTag tag_;
+  SharedTag shared_tag_;
+  // Where the feed under way puts tags (one of the two), and the owner of its input.
+  std::vector<FlvTag>* out_ = nullptr;
+  std::vector<SharedTag>* shared_out_ = nullptr;
+  const PayloadOwner* owner_ = nullptr;
   FlvHeader header_;
   bool header_seen_ = false;
   uint64_t skipped_tags_ = 0;
@@ -94,5 +115,8 @@ class FlvReader {
 // csid::kVideo, anything else (script) -> its type on csid::kData. A script tag whose first AMF0
 // value is the string "onMetaData" is prefixed with the AMF0 string "@setDataFrame".
 Message tag_to_message(FlvTag&& tag, uint32_t stream_id);
+// The same for a tag read without copying: the message's payload is the tag's pieces (a
+// metadata tag gets its "@setDataFrame" prefix as a small copied piece).
+MediaMessage tag_to_message(SharedTag&& tag, uint32_t stream_id);
 
 }  // namespace rtmp

@@ -10,8 +10,7 @@ namespace rtmp {
 namespace {
 
 // The AMF0 string at the start of a data message, if any.
-std::string_view first_string(const Message& m) {
-  const Bytes& p = m.payload;
+std::string_view first_string(ByteView p) {
   if (p.size() < 3 || p[0] != 0x02) return {};
   const size_t len = get_u16be(p.data() + 1);
   if (p.size() < 3 + len) return {};
@@ -49,8 +48,12 @@ bool MediaKind::is_header() const {
 }
 
 bool is_metadata(const Message& m) {
-  if (m.type != uint8_t(MessageType::kDataAmf0)) return false;
-  const std::string_view name = first_string(m);
+  return is_metadata_body(m.type, m.payload);
+}
+
+bool is_metadata_body(uint8_t type, ByteView body) {
+  if (type != uint8_t(MessageType::kDataAmf0)) return false;
+  const std::string_view name = first_string(body);
   return name == "@setDataFrame" || name == "onMetaData";
 }
 
@@ -82,15 +85,44 @@ MediaKind classify_tag(MediaType media, ByteView body) {
   return k;
 }
 
-MediaKind classify(const Message& m) {
-  if (m.type == uint8_t(MessageType::kAudio)) return classify_tag(MediaType::kAudio, m.payload);
-  if (m.type == uint8_t(MessageType::kVideo)) return classify_tag(MediaType::kVideo, m.payload);
+MediaKind classify_body(uint8_t type, ByteView body) {
+  if (type == uint8_t(MessageType::kAudio)) return classify_tag(MediaType::kAudio, body);
+  if (type == uint8_t(MessageType::kVideo)) return classify_tag(MediaType::kVideo, body);
   MediaKind k;
-  if (is_metadata(m)) {
+  if (is_metadata_body(type, body)) {
     k.media = MediaClass::kMetadata;
     k.valid = true;
   }
   return k;
+}
+
+MediaKind classify(const Message& m) {
+  return classify_body(m.type, m.payload);
+}
+
+namespace {
+
+// Whether classifying needs the whole body: a ModEx or multitrack enhanced tag, whose track ids
+// may lie anywhere in it. Every other tag is classified from its first bytes.
+bool needs_whole_body(uint8_t type, ByteView head) {
+  if (head.empty()) return false;
+  const uint8_t b = head[0], packet = b & 0x0f;
+  if (type == uint8_t(MessageType::kVideo)) return (b & 0x80) && (packet == 6 || packet == 7);
+  if (type == uint8_t(MessageType::kAudio)) return (b >> 4) == 9 && (packet == 5 || packet == 7);
+  return false;
+}
+
+}  // namespace
+
+MediaKind classify(const MediaMessage& m) {
+  const auto& pieces = m.payload.pieces();
+  if (pieces.size() <= 1)
+    return classify_body(m.type, pieces.empty() ? ByteView() : pieces[0].bytes);
+  uint8_t scratch[64];
+  ByteView head = m.payload.front(sizeof scratch, scratch);
+  if (!needs_whole_body(m.type, head)) return classify_body(m.type, head);
+  const Bytes whole = m.payload.to_bytes();  // rare: a multitrack tag spanning input buffers
+  return classify_body(m.type, whole);
 }
 
 }  // namespace rtmp

@@ -48,9 +48,14 @@ struct MediaKind {
 };
 
 MediaKind classify(const Message& m);
+// The same for a payload in pieces (it reads the first bytes; a multitrack or ModEx tag that
+// spans pieces is joined first).
+MediaKind classify(const MediaMessage& m);
+MediaKind classify_body(uint8_t type, ByteView body);
 MediaKind classify_tag(MediaType media, ByteView body);
 
 // Whether a data message (type 18) starts with the AMF0 string "@setDataFrame" or "onMetaData".
 bool is_metadata(const Message& m);
+bool is_metadata_body(uint8_t type, ByteView body);
 
 }  // namespace rtmp

@@ -48,23 +48,52 @@ void put32le(uint8_t* p, uint32_t v) {
 // Everything copied into one contiguous buffer.
 struct BytesSink {
   Bytes& out;
+  ByteView payload;
   void header(const uint8_t* p, size_t n) { out.insert(out.end(), p, p + n); }
-  void piece(ByteView payload, size_t offset, size_t n) {
-    put_bytes(out, payload.subspan(offset, n));
+  void piece(size_t offset, size_t n) { put_bytes(out, payload.subspan(offset, n)); }
+};
+
+// Headers copied into the queue; payload pieces copied, or referenced when `handle` is set.
+struct QueueSink {
+  OutputQueue& out;
+  ByteView payload;
+  OutputQueue::Handle handle;
+  bool reference;
+  void header(const uint8_t* p, size_t n) { out.append_copy(ByteView(p, n)); }
+  void piece(size_t offset, size_t n) {
+    if (reference && n >= ChunkWriter::kMinReferencedPiece)
+      out.append_ref(handle, offset, n);
+    else
+      out.append_copy(payload.subspan(offset, n));
   }
 };
 
-// Headers copied into the queue; payload pieces copied, or referenced when `payload` is set.
-struct QueueSink {
+// A Payload's pieces: each chunk's share of them referenced in the queue (copied when shorter
+// than kMinReferencedPiece, where an iovec costs more than the copy).
+struct PiecesSink {
   OutputQueue& out;
-  OutputQueue::Handle payload;
-  bool reference;
+  const std::vector<Payload::Piece>& pieces;
+  std::vector<OutputQueue::Handle> handles;
+  size_t index = 0;        // the piece the next chunk's bytes start in
+  size_t index_start = 0;  // its offset in the payload
   void header(const uint8_t* p, size_t n) { out.append_copy(ByteView(p, n)); }
-  void piece(ByteView bytes, size_t offset, size_t n) {
-    if (reference && n >= ChunkWriter::kMinReferencedPiece)
-      out.append_ref(payload, offset, n);
-    else
-      out.append_copy(bytes.subspan(offset, n));
+  void piece(size_t offset, size_t n) {
+    while (n > 0) {
+      while (offset >= index_start + pieces[index].bytes.size())
+        index_start += pieces[index++].bytes.size();
+      ByteView bytes = pieces[index].bytes;
+      size_t at = offset - index_start;
+      size_t take = std::min(n, bytes.size() - at);
+      if (take >= ChunkWriter::kMinReferencedPiece) {
+        if (handles[index] == OutputQueue::kNoHandle)
+          handles[index] = out.adopt(pieces[index].owner, bytes);
+        out.append_ref(handles[index], at, take);
+      } else {
+        out.append_copy(bytes.subspan(at, take));
+      }
+      offset += take;
+      n -= take;
+    }
   }
 };
 
@@ -154,13 +183,13 @@ void ChunkWriter::commit(uint32_t chunk_stream, const Plan& p, uint8_t type, uin
 }
 
 template <class Sink>
-void ChunkWriter::emit(const Headers& h, ByteView payload, Sink& sink) const {
+void ChunkWriter::emit(const Headers& h, size_t length, Sink& sink) const {
   sink.header(h.first.bytes, h.first.size);
   size_t offset = 0;
   for (size_t i = 0; i < h.chunks; ++i) {
     if (i > 0) sink.header(h.continuation.bytes, h.continuation.size);
-    const size_t n = std::min<size_t>(chunk_size_, payload.size() - offset);
-    sink.piece(payload, offset, n);
+    const size_t n = std::min<size_t>(chunk_size_, length - offset);
+    if (n > 0) sink.piece(offset, n);
     offset += n;
   }
 }
@@ -171,8 +200,8 @@ bool ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
   Plan p;
   const Headers h = prepare(chunk_stream, type, timestamp, stream_id, payload.size(), &p);
   out.reserve(out.size() + h.first.size + (h.chunks - 1) * h.continuation.size + payload.size());
-  BytesSink sink{out};
-  emit(h, payload, sink);
+  BytesSink sink{out, payload};
+  emit(h, payload.size(), sink);
   commit(chunk_stream, p, type, timestamp, stream_id, static_cast<uint32_t>(payload.size()));
   return true;
 }
@@ -181,8 +210,8 @@ bool ChunkWriter::write(const Message& m, OutputQueue& out) {
   if (!valid(m.chunk_stream, m.payload.size())) return false;
   Plan p;
   const Headers h = prepare(m.chunk_stream, m.type, m.timestamp, m.stream_id, m.payload.size(), &p);
-  QueueSink sink{out, 0, false};
-  emit(h, m.payload, sink);
+  QueueSink sink{out, m.payload, 0, false};
+  emit(h, m.payload.size(), sink);
   commit(m.chunk_stream, p, m.type, m.timestamp, m.stream_id,
          static_cast<uint32_t>(m.payload.size()));
   return true;
@@ -196,15 +225,23 @@ bool ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
   const auto length = static_cast<uint32_t>(payload.size());
   // Only worth keeping when at least one piece is referenced (every piece but the last is full).
   const bool reference = std::min<size_t>(chunk_size_, length) >= kMinReferencedPiece;
-  QueueSink sink{out, 0, reference};
-  if (reference) {
-    const ByteView view(payload);  // the heap buffer stays put when the vector is moved
-    sink.payload = out.adopt(std::move(payload));
-    emit(h, view, sink);
-  } else {
-    emit(h, payload, sink);
-  }
+  QueueSink sink{out, ByteView(payload), 0, reference};  // the heap buffer stays put when moved
+  if (reference) sink.handle = out.adopt(std::move(payload));
+  emit(h, length, sink);
   commit(chunk_stream, p, type, timestamp, stream_id, length);
+  return true;
+}
+
+bool ChunkWriter::write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp, uint32_t stream_id,
+                        const Payload& payload, OutputQueue& out) {
+  if (!valid(chunk_stream, payload.size())) return false;
+  Plan p;
+  const Headers h = prepare(chunk_stream, type, timestamp, stream_id, payload.size(), &p);
+  PiecesSink sink{
+      out, payload.pieces(),
+      std::vector<OutputQueue::Handle>(payload.pieces().size(), OutputQueue::kNoHandle)};
+  emit(h, payload.size(), sink);
+  commit(chunk_stream, p, type, timestamp, stream_id, static_cast<uint32_t>(payload.size()));
   return true;
 }
 

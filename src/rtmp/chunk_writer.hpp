@@ -20,6 +20,7 @@
 
 #include "rtmp/message.hpp"
 #include "rtmp/output_queue.hpp"
+#include "rtmp/payload.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp {
@@ -48,6 +49,11 @@ class ChunkWriter {
   [[nodiscard]] bool write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
                            uint32_t stream_id, Bytes&& payload, OutputQueue& out);
   static constexpr size_t kMinReferencedPiece = 512;
+  // The same for a payload in pieces others own (zero-copy publish): each chunk's share of a
+  // piece is queued as a reference that keeps the piece's owner alive until it is written;
+  // shares shorter than kMinReferencedPiece are copied (an iovec costs more than the copy).
+  [[nodiscard]] bool write(uint32_t chunk_stream, uint8_t type, uint32_t timestamp,
+                           uint32_t stream_id, const Payload& payload, OutputQueue& out);
   // Appends a Set Chunk Size message (chunk stream 2, message stream 0, timestamp 0, written with
   // the current size) and then uses `size` for later messages. False (nothing written or
   // changed) unless 1 <= size <= 0x7FFFFFFF.
@@ -101,7 +107,7 @@ class ChunkWriter {
   void commit(uint32_t chunk_stream, const Plan& p, uint8_t type, uint32_t timestamp,
               uint32_t stream_id, uint32_t length);
   template <class Sink>
-  void emit(const Headers& h, ByteView payload, Sink& sink) const;
+  void emit(const Headers& h, size_t length, Sink& sink) const;
 
   std::unordered_map<uint32_t, StreamState> streams_;
   uint32_t chunk_size_ = kDefaultChunkSize;

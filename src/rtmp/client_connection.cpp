@@ -544,10 +544,13 @@ bool ClientConnection::send_media(const Message& message) {
 }
 
 bool ClientConnection::send_media(Message&& message) {
+  return send_media(MediaMessage(std::move(message)));
+}
+
+bool ClientConnection::send_media(MediaMessage&& message) {
   if (phase_ != ClientPhase::kStreaming || config_.mode != ClientMode::kPublish) return false;
-  // A chunk stream or a length the chunk layer cannot carry (FLV cannot either): not sent.
   if (!writer_.write(message.chunk_stream, message.type, message.timestamp, stream_id_,
-                     std::move(message.payload), out_))
+                     message.payload, out_))
     return false;
   counters_.messages_out++;
   counters_.media_messages_out++;
@@ -556,8 +559,8 @@ bool ClientConnection::send_media(Message&& message) {
            std::string(message.type == 8   ? "audio"
                        : message.type == 9 ? "video"
                                            : "data") +
-           " ts " + std::to_string(message.timestamp) + " on csid " +
-           std::to_string(message.chunk_stream);
+           " " + std::to_string(message.payload.size()) + " bytes ts " +
+           std::to_string(message.timestamp) + " on csid " + std::to_string(message.chunk_stream);
   });
   return true;
 }

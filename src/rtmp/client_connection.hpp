@@ -141,6 +141,8 @@ class ClientConnection {
   bool send_media(const Message& message);
   // The same, taking the payload: large chunk payload pieces are sent from its memory.
   bool send_media(Message&& message);
+  // The same for a payload in pieces others own: they are sent from where they are.
+  bool send_media(MediaMessage&& message);
   // Playing: asks the server to seek to `ms` (recorded streams) or to pause/resume at `ms`.
   bool seek(double ms);
   bool pause(bool paused, double ms);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "rtmp/payload.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp {
@@ -40,6 +41,29 @@ struct Message {
   uint32_t stream_id = 0;     // message stream id
   uint32_t chunk_stream = 0;  // chunk stream id it arrived on, or to send it on
   Bytes payload;
+};
+
+// A message on its way out whose payload stays in its owners' memory (zero-copy publishing:
+// the pieces of the pipeline's buffers a tag spans).
+struct MediaMessage {
+  uint8_t type = 0;
+  uint32_t timestamp = 0;
+  uint32_t stream_id = 0;
+  uint32_t chunk_stream = 0;
+  Payload payload;
+
+  MediaMessage() = default;
+  // From a message with its own bytes (one owned piece).
+  explicit MediaMessage(Message&& m)
+      : type(m.type),
+        timestamp(m.timestamp),
+        stream_id(m.stream_id),
+        chunk_stream(m.chunk_stream),
+        payload(std::move(m.payload)) {}
+  // A copy with its bytes in one buffer (for what is kept, such as sequence headers, and tests).
+  Message to_message() const {
+    return Message{type, timestamp, stream_id, chunk_stream, payload.to_bytes()};
+  }
 };
 
 }  // namespace rtmp

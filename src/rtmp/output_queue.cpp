@@ -17,7 +17,12 @@ constexpr size_t kSpareLimit = 256 * 1024;
 }  // namespace
 
 OutputQueue::Handle OutputQueue::add_block(Bytes&& bytes) {
-  blocks_.push_back(Block{std::move(bytes), 0});
+  blocks_.push_back(Block{std::move(bytes), nullptr, {}, 0});
+  return first_block_ + blocks_.size() - 1;
+}
+
+OutputQueue::Handle OutputQueue::adopt(const PayloadOwner& owner, ByteView bytes) {
+  blocks_.push_back(Block{Bytes(), owner, bytes, 0});
   return first_block_ + blocks_.size() - 1;
 }
 
@@ -65,7 +70,7 @@ void OutputQueue::append_ref(Handle payload, size_t offset, size_t size) {
 size_t OutputQueue::slices(ByteView* out, size_t max) const {
   size_t n = 0;
   for (auto it = slices_.begin(); it != slices_.end() && n < max; ++it, ++n)
-    out[n] = ByteView(block(it->block).bytes.data() + it->offset, it->size);
+    out[n] = ByteView(block(it->block).data() + it->offset, it->size);
   return n;
 }
 
@@ -73,6 +78,7 @@ void OutputQueue::unref(Handle h) {
   Block& b = block(h);
   if (--b.refs > 0) return;
   if (h == copy_block_) copy_block_ = kNone;
+  b.owner.reset();  // an external block's memory may go now
   // A released copy block's storage serves the next one; a payload's is freed.
   if (b.bytes.capacity() <= kSpareLimit && b.bytes.capacity() > spare_.capacity())
     spare_ = std::move(b.bytes);
@@ -108,7 +114,7 @@ ByteView OutputQueue::linear() {
     Bytes all;
     all.reserve(size_);
     for (const Slice& s : slices_) {
-      const uint8_t* p = block(s.block).bytes.data() + s.offset;
+      const uint8_t* p = block(s.block).data() + s.offset;
       all.insert(all.end(), p, p + s.size);
     }
     clear();
@@ -117,7 +123,7 @@ ByteView OutputQueue::linear() {
   }
   if (slices_.empty()) return {};
   const Slice& s = slices_.front();
-  return ByteView(block(s.block).bytes.data() + s.offset, s.size);
+  return ByteView(block(s.block).data() + s.offset, s.size);
 }
 
 void OutputQueue::clear() {

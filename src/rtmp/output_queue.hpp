@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 
+#include "rtmp/payload.hpp"
 #include "util/bytes.hpp"
 
 namespace rtmp {
@@ -23,8 +24,12 @@ class OutputQueue {
 
   // Copies `bytes` to the end.
   void append_copy(ByteView bytes);
+  static constexpr Handle kNoHandle = ~Handle{0};
   // Takes ownership of `payload` (its heap buffer stays where it is) without queueing any of it.
   Handle adopt(Bytes&& payload);
+  // The same for memory `owner` keeps alive: the queue holds the owner until every slice of
+  // `bytes` was consumed.
+  Handle adopt(const PayloadOwner& owner, ByteView bytes);
   // Queues `size` bytes at `offset` of an adopted payload (not copied). The range must lie in
   // the payload.
   void append_ref(Handle payload, size_t offset, size_t size);
@@ -45,14 +50,17 @@ class OutputQueue {
  private:
   struct Block {
     Bytes bytes;
+    PayloadOwner owner;  // set: the block is `external`, memory the owner keeps alive
+    ByteView external;
     size_t refs = 0;  // slices pointing into it
+    const uint8_t* data() const { return owner ? external.data() : bytes.data(); }
   };
   struct Slice {
     Handle block;
     size_t offset;
     size_t size;
   };
-  static constexpr Handle kNone = ~Handle{0};
+  static constexpr Handle kNone = kNoHandle;
 
   Block& block(Handle h) { return blocks_[static_cast<size_t>(h - first_block_)]; }
   const Block& block(Handle h) const { return blocks_[static_cast<size_t>(h - first_block_)]; }

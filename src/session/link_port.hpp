@@ -17,7 +17,7 @@ class LinkPort : public OutputPort {
       : link_(link), state_(state) {}
   size_t pending() const override { return link_->client()->pending_output(); }
   uint64_t written() const override { return link_->client()->counters().bytes_out; }
-  void send(rtmp::Message&& m) override { link_->client()->send_media(std::move(m)); }
+  void send(rtmp::MediaMessage&& m) override { link_->client()->send_media(std::move(m)); }
   bool flush() override {
     link_->flush();
     return link_ && state_.load() == State::kPublishing;

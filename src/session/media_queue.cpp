@@ -2,7 +2,7 @@
 
 namespace rtmpsession {
 
-bool MediaQueue::push(rtmp::Message&& m, bool* was_empty) {
+bool MediaQueue::push(rtmp::MediaMessage&& m, bool* was_empty) {
   std::unique_lock lock(mutex_);
   // One message is always accepted into an empty queue, whatever its size.
   space_.wait(lock, [&] {
@@ -21,7 +21,7 @@ bool MediaQueue::push(rtmp::Message&& m, bool* was_empty) {
   return true;
 }
 
-void MediaQueue::push_front(rtmp::Message&& m) {
+void MediaQueue::push_front(rtmp::MediaMessage&& m) {
   std::lock_guard lock(mutex_);
   bytes_ += m.payload.size();
   items_.push_front(std::move(m));
@@ -43,7 +43,7 @@ uint64_t MediaQueue::dropped_bytes() const {
   return dropped_bytes_;
 }
 
-bool MediaQueue::pop(rtmp::Message* m) {
+bool MediaQueue::pop(rtmp::MediaMessage* m) {
   std::lock_guard lock(mutex_);
   if (items_.empty()) return false;
   *m = std::move(items_.front());

@@ -19,16 +19,16 @@ class MediaQueue {
   // Blocks while full (unless dropping, see below). Returns false when the queue was closed
   // (session stopped or failed) or is flushing.
   // *was_empty (optional): whether the queue was empty before this message.
-  bool push(rtmp::Message&& m, bool* was_empty = nullptr);
+  bool push(rtmp::MediaMessage&& m, bool* was_empty = nullptr);
   // Puts a message back at the front (it was taken but cannot be sent yet). Never blocks.
-  void push_front(rtmp::Message&& m);
+  void push_front(rtmp::MediaMessage&& m);
   // While `bound` > 0 (reconnecting), push() never blocks: the oldest messages are dropped to
   // keep at most `bound` bytes queued. 0 restores blocking at max_bytes.
   void set_drop_oldest(size_t bound);
   uint64_t dropped_messages() const;
   uint64_t dropped_bytes() const;
   // Non-blocking; false when empty.
-  bool pop(rtmp::Message* m);
+  bool pop(rtmp::MediaMessage* m);
   // Wakes every blocked push() and makes further pushes fail.
   void close();
   // While flushing, push() returns false at once (and blocked pushes wake up).
@@ -42,7 +42,7 @@ class MediaQueue {
  private:
   mutable std::mutex mutex_;
   std::condition_variable space_;
-  std::deque<rtmp::Message> items_;
+  std::deque<rtmp::MediaMessage> items_;
   size_t bytes_ = 0;
   size_t max_bytes_;
   bool closed_ = false;

@@ -12,7 +12,7 @@ uint32_t span_ms(uint32_t a, uint32_t b) {
   return d > 0 ? static_cast<uint32_t>(d) : 0;
 }
 
-bool is_media(const rtmp::Message& m) {
+bool is_media(const rtmp::MediaMessage& m) {
   return m.type == uint8_t(rtmp::MessageType::kAudio) ||
          m.type == uint8_t(rtmp::MessageType::kVideo);
 }
@@ -22,7 +22,7 @@ bool is_media(const rtmp::Message& m) {
 Publisher::Publisher(const config::PublishOptions& options)
     : options_(options), queue_(options.queue_bytes), max_latency_ms_(options.max_latency_ms) {}
 
-bool Publisher::push(rtmp::Message&& m, bool* wake) {
+bool Publisher::push(rtmp::MediaMessage&& m, bool* wake) {
   bool was_empty = false;
   const bool media = is_media(m);
   const uint32_t ts = m.timestamp;
@@ -39,8 +39,8 @@ bool Publisher::push(rtmp::Message&& m, bool* wake) {
 }
 
 // A keyframe that is not a sequence header: a decoder can start there.
-bool Publisher::resumes_here(const rtmp::Message& m) const {
-  return rtmp::is_video_keyframe(m) && !rtmp::is_video_sequence_header(m);
+bool Publisher::resumes_here(const rtmp::MediaKind& k) {
+  return k.media == rtmp::MediaClass::kVideo && k.keyframe && !k.is_sequence_header();
 }
 
 bool Publisher::admit(const rtmp::MediaKind& k) {
@@ -66,15 +66,19 @@ bool Publisher::admit(const rtmp::MediaKind& k) {
   return true;
 }
 
-Publisher::Next Publisher::next(rtmp::Message* out) {
+Publisher::Next Publisher::next(rtmp::MediaMessage* out) {
   while (queue_.pop(out)) {
-    if (reconnect_requested_ && (!headers_.has_video() || resumes_here(*out))) {
+    const rtmp::MediaKind k = rtmp::classify(*out);
+    if (reconnect_requested_ && (!gate_.seen_video() || resumes_here(k))) {
       reconnect_requested_ = false;
       queue_.push_front(std::move(*out));
       return Next::kReconnect;
     }
-    if (!admit(rtmp::classify(*out))) continue;
-    headers_.observe(*out);
+    if (!admit(k)) continue;
+    // Headers are kept (a copy: they are few and small) to be sent again after a reconnection;
+    // a SequenceEnd makes its track's header go.
+    if (k.is_header() || k.kind == rtmp::PacketKind::kSequenceEnd)
+      headers_.observe(out->to_message());
     last_sent_ts_ = out->timestamp;
     return Next::kMessage;
   }
@@ -86,7 +90,7 @@ Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us, bool t
   const size_t max_pending = max_latency_ms_.load() > 0 ? 64 * 1024 : 512 * 1024;
   DrainResult result;
   bool took = false;
-  rtmp::Message m;
+  rtmp::MediaMessage m;
   for (;;) {
     on_written(port.written());
     Next n = Next::kEmpty;

@@ -29,7 +29,7 @@ class OutputPort {
   virtual ~OutputPort() = default;
   virtual size_t pending() const = 0;    // bytes in the output, not yet written
   virtual uint64_t written() const = 0;  // bytes written in all
-  virtual void send(rtmp::Message&& m) = 0;
+  virtual void send(rtmp::MediaMessage&& m) = 0;
   // Writes what the socket takes; false when the connection is gone or no longer publishing.
   virtual bool flush() = 0;
 };
@@ -40,7 +40,10 @@ class Publisher {
 
   // Streaming thread: queues a message; blocks while the queue is full. False once closed or
   // while flushing. *wake (optional) says whether the session loop must be woken for it.
-  bool push(rtmp::Message&& m, bool* wake = nullptr);
+  bool push(rtmp::MediaMessage&& m, bool* wake = nullptr);
+  bool push(rtmp::Message&& m, bool* wake = nullptr) {
+    return push(rtmp::MediaMessage(std::move(m)), wake);
+  }
   void close() { queue_.close(); }
   void set_flushing(bool flushing) { queue_.set_flushing(flushing); }
   // Any thread: the latency bound from now on (0 = never drop).
@@ -52,7 +55,7 @@ class Publisher {
     kReconnect,  // the server asked to reconnect, and this is the moment (at a keyframe)
   };
   // Session thread: the next message to send now.
-  Next next(rtmp::Message* out);
+  Next next(rtmp::MediaMessage* out);
 
   struct DrainResult {
     bool reconnect = false;     // carry out the server's ReconnectRequest now
@@ -103,7 +106,7 @@ class Publisher {
   uint64_t frames_dropped() const { return latency_dropped_.load(); }  // for the latency bound
 
  private:
-  bool resumes_here(const rtmp::Message& m) const;
+  static bool resumes_here(const rtmp::MediaKind& k);
   // Whether a message classified as `k` goes out; counts it when it does not.
   bool admit(const rtmp::MediaKind& k);
 

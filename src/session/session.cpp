@@ -73,7 +73,7 @@ void Session::set_flushing(bool flushing) {
   lifecycle_.set_flushing(flushing);
 }
 
-bool Session::push_media(rtmp::Message&& message) {
+bool Session::push_media(rtmp::MediaMessage&& message) {
   if (lifecycle_.refuses_media()) return false;
   bool wake_loop = false;
   if (!publisher_.push(std::move(message), &wake_loop)) return false;

@@ -49,7 +49,10 @@ class Session : private LinkObserver {
   void set_flushing(bool flushing);
 
   // Publishing: queues a message; blocks while the queue is full. False once the session ended.
-  bool push_media(rtmp::Message&& message);
+  bool push_media(rtmp::MediaMessage&& message);
+  bool push_media(rtmp::Message&& message) {
+    return push_media(rtmp::MediaMessage(std::move(message)));
+  }
   // At end of stream: sends what is queued, then the stop commands, closes, and waits for that.
   // True if closed cleanly.
   bool finish();

@@ -113,9 +113,9 @@ class FakePort : public OutputPort {
  public:
   size_t pending() const override { return queued_ - written_; }
   uint64_t written() const override { return written_; }
-  void send(Message&& m) override {
+  void send(rtmp::MediaMessage&& m) override {
     queued_ += m.payload.size() + 12;
-    sent.push_back(std::move(m));
+    sent.push_back(m.to_message());
   }
   bool flush() override {
     written_ += std::min<uint64_t>(queued_ - written_, capacity);

@@ -58,8 +58,8 @@ config::PublishOptions publish_options(size_t queue = 1 << 20, size_t reconnect 
 
 std::vector<Message> take_all(Publisher& p) {
   std::vector<Message> out;
-  Message m;
-  while (p.next(&m) == Publisher::Next::kMessage) out.push_back(std::move(m));
+  rtmp::MediaMessage m;
+  while (p.next(&m) == Publisher::Next::kMessage) out.push_back(m.to_message());
   return out;
 }
 
@@ -115,7 +115,7 @@ TEST(Publisher, BlocksWhenFullUntilTaken) {
   });
   for (int i = 0; i < 2000 && !pushed; i++) std::this_thread::yield();
   EXPECT_FALSE(pushed.load());
-  Message m;
+  rtmp::MediaMessage m;
   ASSERT_EQ(p.next(&m), Publisher::Next::kMessage);
   ASSERT_EQ(p.next(&m), Publisher::Next::kMessage);  // 0 bytes left: room
   t.join();
@@ -172,7 +172,7 @@ TEST(Publisher, ServerReconnectRequestWaitsForAKeyframe) {
   take_all(p);
   p.request_reconnect();
   for (auto&& m : {video(false, 33), audio(40), video(true, 66)}) ASSERT_TRUE(p.push(Message(m)));
-  Message m;
+  rtmp::MediaMessage m;
   ASSERT_EQ(p.next(&m), Publisher::Next::kMessage);
   ASSERT_EQ(p.next(&m), Publisher::Next::kMessage);
   EXPECT_EQ(p.next(&m), Publisher::Next::kReconnect);
@@ -187,7 +187,7 @@ TEST(Publisher, ReconnectRequestWithoutVideoIsAtOnce) {
   take_all(p);
   p.request_reconnect();
   ASSERT_TRUE(p.push(audio(20)));
-  Message m;
+  rtmp::MediaMessage m;
   EXPECT_EQ(p.next(&m), Publisher::Next::kReconnect);
 }
 

@@ -172,6 +172,55 @@ TEST(FlvReader, SyntheticFileEverySplitAndByteByByte) {
   EXPECT_EQ(r.tags.size(), 5u);
 }
 
+// The zero-copy feed gives the same tags as the copying one, at every split, and its tags'
+// bytes are views into the inputs, which their owners keep alive after the feed returned.
+TEST(FlvReader, SharedFeedEverySplitSameTagsAsViews) {
+  const Bytes file = synthetic_file();
+  const Result whole = feed_whole(file);
+  for (size_t split = 0; split <= file.size(); ++split) {
+    FlvReader reader;
+    std::vector<SharedTag> tags;
+    // Each part in a buffer of its own, freed by its owner only.
+    std::vector<const Bytes*> parts_seen;
+    for (auto [from, to] : {std::pair<size_t, size_t>{0, split}, {split, file.size()}}) {
+      auto part = std::make_shared<Bytes>(file.begin() + static_cast<long>(from),
+                                          file.begin() + static_cast<long>(to));
+      parts_seen.push_back(part.get());
+      ASSERT_EQ(reader.feed(*part, PayloadOwner(part), tags), FlvReader::Status::kOk);
+    }
+    ASSERT_EQ(tags.size(), whole.tags.size()) << split;
+    for (size_t t = 0; t < tags.size(); t++) {
+      EXPECT_EQ(tags[t].type, whole.tags[t].type);
+      EXPECT_EQ(tags[t].timestamp, whole.tags[t].timestamp);
+      EXPECT_EQ(tags[t].data.to_bytes(), whole.tags[t].data) << split << " tag " << t;
+      for (const auto& piece : tags[t].data.pieces()) {
+        bool inside = false;
+        for (const Bytes* part : parts_seen)
+          inside =
+              inside || (piece.bytes.data() >= part->data() &&
+                         piece.bytes.data() + piece.bytes.size() <= part->data() + part->size());
+        EXPECT_TRUE(inside) << "a copy, not a view, at split " << split;
+      }
+    }
+  }
+}
+
+TEST(FlvReader, SharedMetadataGetsItsSetDataFramePrefix) {
+  const Bytes file = synthetic_file();
+  auto owner = std::make_shared<Bytes>(file);
+  FlvReader reader;
+  std::vector<SharedTag> tags;
+  ASSERT_EQ(reader.feed(*owner, PayloadOwner(owner), tags), FlvReader::Status::kOk);
+  std::vector<FlvTag> copied = feed_whole(file).tags;
+  for (size_t t = 0; t < tags.size(); t++) {
+    MediaMessage shared = tag_to_message(std::move(tags[t]), 1);
+    Message plain = tag_to_message(FlvTag(copied[t]), 1);
+    EXPECT_EQ(shared.payload.to_bytes(), plain.payload) << t;
+    EXPECT_EQ(shared.chunk_stream, plain.chunk_stream);
+    EXPECT_EQ(shared.type, plain.type);
+  }
+}
+
 TEST(FlvReader, EveryPrefixGivesAPrefixOfTheTags) {
   const Bytes file = synthetic_file();
   const Result full = feed_whole(file);
