@@ -10,7 +10,7 @@ namespace rtmpsession {
 struct Deadlines {
   int64_t phase = 0;       // the current phase's timeout (connecting, handshake, each reply)
   int64_t reconnect = 0;   // the next connection attempt
-  int64_t burst = 0;       // the next timed drain round (Publisher::drained())
+  int64_t burst = 0;       // the next coalesced drain round (Publisher::drained())
   int64_t congestion = 0;  // the next congestion report
 
   // True, and cleared, when `t` is due at `now`.

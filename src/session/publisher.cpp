@@ -32,8 +32,8 @@ bool Publisher::push(rtmp::MediaMessage&& m, bool* wake) {
     any_pushed_.store(true);
   }
   // The loop drains until the queue is empty or the socket is full (then the writable watch
-  // resumes it), so only the first message after an empty queue needs a wake-up; during a burst
-  // the timed rounds take it.
+  // resumes it), so only the first message after an empty queue needs a wake-up; while timed
+  // rounds run they take it.
   if (wake) *wake = was_empty && !burst_.load();
   return true;
 }
@@ -85,7 +85,7 @@ Publisher::Next Publisher::next(rtmp::MediaMessage* out) {
   return Next::kEmpty;
 }
 
-Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us, bool timed_round) {
+Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us) {
   // Under a latency bound little is left where it can no longer be dropped.
   const size_t max_pending = max_latency_ms_.load() > 0 ? 64 * 1024 : 512 * 1024;
   DrainResult result;
@@ -111,7 +111,7 @@ Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us, bool t
     on_written(port.written());
     if (port.pending() > 0 || queue_.empty()) break;
   }
-  result.next_round_us = drained(now_us, took, timed_round);
+  result.next_round_us = drained(now_us, took);
   return result;
 }
 
@@ -143,13 +143,10 @@ std::vector<rtmp::Message> Publisher::on_streaming(bool resuming) {
   return headers_.replay(last_sent_ts_);
 }
 
-int64_t Publisher::drained(int64_t now_us, bool took_media, bool timed_round) {
-  if (!took_media) return 0;
-  bool burst = timed_round || now_us - last_take_us_ < kBurstGapUs;
-  last_take_us_ = now_us;
-  if (!burst) return 0;
+int64_t Publisher::drained(int64_t now_us, bool took_media) {
+  if (!took_media) return 0;  // quiet: the next push wakes the loop itself
   burst_.store(true);
-  return now_us + kBurstGapUs;
+  return now_us + kCoalesceUs;
 }
 
 }  // namespace rtmpsession

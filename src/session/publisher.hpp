@@ -66,7 +66,7 @@ class Publisher {
   // latency bound, else 512 KiB), writes, and goes on until the queue is empty or the socket is
   // full (then the next flush calls back). Stopping earlier would strand queued media with
   // nothing left to wake the loop (a streaming thread waiting at EOS pushes no more).
-  DrainResult drain(OutputPort& port, int64_t now_us, bool timed_round);
+  DrainResult drain(OutputPort& port, int64_t now_us);
   // The message next() gave went into the output; its last byte is at `end_offset` of the
   // connection's output (bytes written + pending after queueing it).
   void on_sent(uint32_t timestamp, uint64_t end_offset);
@@ -83,15 +83,15 @@ class Publisher {
   // video keyframe (at once for a stream without video).
   void request_reconnect() { reconnect_requested_ = true; }
 
-  // Media pushed faster than real time would wake the loop once per message. Once messages are
-  // taken less than kBurstGapUs apart, the loop drains from a timer every kBurstGapUs instead and
-  // push() stops asking for wake-ups, until a timed round takes nothing. So bursts cost one
-  // wake-up per millisecond and at most that much latency; a stream paced in real time keeps one
-  // immediate wake-up per message. begin_timed_round() starts a timed round; drained() ends any
-  // round and returns when the next timed round is due (0 = none).
-  static constexpr int64_t kBurstGapUs = 1000;
+  // Wake-ups are batched. The first message after a quiet spell wakes the loop at once; after a
+  // round that took media the loop drains again from a timer kCoalesceUs later, and push() does
+  // not ask for wake-ups meanwhile; a timed round that takes nothing ends it. So a stream costs
+  // at most one wake-up per kCoalesceUs (a 30 fps stream with audio: 25 a second instead of
+  // about 75), and media waits at most that long. begin_timed_round() starts a timed round;
+  // drained() ends any round and returns when the next timed round is due (0 = none).
+  static constexpr int64_t kCoalesceUs = rtmp::defaults::kCoalesceUs;
   void begin_timed_round() { burst_.store(false); }
-  int64_t drained(int64_t now_us, bool took_media, bool timed_round);
+  int64_t drained(int64_t now_us, bool took_media);
 
   // Media waiting to be sent, in ms: from the oldest message not yet written to the socket to
   // the newest one pushed.
@@ -124,7 +124,6 @@ class Publisher {
   std::atomic<uint64_t> latency_dropped_{0};
   // Burst draining (see drained()): set while a timed round is due; read by push().
   std::atomic<bool> burst_{false};
-  int64_t last_take_us_ = 0;
 };
 
 }  // namespace rtmpsession

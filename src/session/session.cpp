@@ -376,11 +376,11 @@ void Session::on_link_failed(ErrorKind kind, std::string message) {
 
 // ---- Publishing and playing ------------------------------------------------------------------
 
-void Session::drain(bool timed_round) {
+void Session::drain() {
   if (in_drain_ || !link_ || state_.load() != State::kPublishing) return;
   in_drain_ = true;
   LinkPort port(link_, state_);
-  Publisher::DrainResult r = publisher_.drain(port, clock_.now_us(), timed_round);
+  Publisher::DrainResult r = publisher_.drain(port, clock_.now_us());
   in_drain_ = false;
   if (r.reconnect) {
     switch_connection();
@@ -524,7 +524,7 @@ void Session::on_timer() {
   if (Deadlines::take(deadlines_.reconnect, now)) start_link();
   if (Deadlines::take(deadlines_.burst, now)) {
     publisher_.begin_timed_round();
-    drain(true);
+    drain();
   }
   if (state_.load() == State::kClosing && !end_.shut_down()) after_flush();  // a kernel poll
   if (Deadlines::take(deadlines_.congestion, now)) check_congestion(now);

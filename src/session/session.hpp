@@ -107,7 +107,7 @@ class Session : private LinkObserver {
   void on_link_failed(ErrorKind kind, std::string message) override;
   void on_link_io() override { rearm(); }
   // Publishing and playing on the session thread.
-  void drain(bool timed_round = false);
+  void drain();
   void begin_closing();
   void apply_publish_settings();
   void check_congestion(int64_t now);

@@ -608,7 +608,7 @@ def _play_live(argv, run_dir, env, ng, stream, fixture, log_dir) -> H.GstResult:
     player = _Launch(argv, run_dir, env, log_dir)
     try:
         ng.wait_player(LIVE_APP, stream, timeout=20)
-        pub = H.gst_launch(f"filesrc location={fixture} ! rtmpsink "
+        pub = H.gst_launch(f"filesrc location={fixture} ! rtmpsink sync=false "
                            f"location={ng.url(LIVE_APP, stream)}", timeout=PUBLISH_TIMEOUT)
         assert pub.returncode == 0 and not pub.timed_out, pub.describe()
     except BaseException:
@@ -621,7 +621,7 @@ def test_auth_gate_refuses_a_wrong_password(sink, tmp_path, docs_fixture):
     """The gate that docs lines with credentials run against does check them."""
     with H.NginxRtmp(workdir=tmp_path / "nginx") as ng, \
             AdobeAuthGate(ng.port, "alice", "secret") as gate:
-        res = H.gst_launch(f"filesrc location={docs_fixture} ! rtmpsink "
+        res = H.gst_launch(f"filesrc location={docs_fixture} ! rtmpsink sync=false "
                            f"location=rtmp://{H.LOOPBACK}:{gate.port}/live/key "
                            f"username=alice password=not-the-secret", timeout=PUBLISH_TIMEOUT)
         assert res.returncode != 0 and not res.timed_out, res.describe()

@@ -198,7 +198,7 @@ def _play_while_publishing(ng, player: Counting, flv: Path, stream: str) -> str 
     player.start()
     try:
         ng.wait_player("elive", stream, timeout=20)
-        pub = H.gst_launch(f"filesrc location={flv} ! rtmpsink "
+        pub = H.gst_launch(f"filesrc location={flv} ! rtmpsink sync=false "
                            f"location={ng.url('elive', stream)}", timeout=60)
         assert pub.returncode == 0 and not pub.timed_out, pub.describe()
     except BaseException:

@@ -26,7 +26,7 @@ def test_publish_and_play_with_nginx(sink, tmp_path, fixture_bf2, mode):
             [H.GST_LAUNCH, "rtmpsrc", f"location={url}", f"handshake={mode}", "!", "filesink",
              f"location={played}"], tmp_path / "player.log").start()
         ng.wait_player("live", f"hs-{mode}")
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {sink} location={url} "
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {sink} sync=false location={url} "
                            f"handshake={mode}", timeout=60)
         assert res.returncode == 0, res.describe()
         recorded = ng.wait_recorded(f"hs-{mode}")
@@ -57,7 +57,7 @@ def test_publish_to_ffmpeg_listen_server(sink, tmp_path, fixture_bf2, mode):
     out = tmp_path / "received.flv"
     with _ffmpeg_server(tmp_path, port, out) as server:
         _wait_listening(server, port)
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {sink} handshake={mode} "
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {sink} sync=false handshake={mode} "
                            f"location=rtmp://{H.LOOPBACK}:{port}/app/stream", timeout=60)
         assert res.returncode == 0, res.describe()
         assert server.wait(30) == 0, server.log()
@@ -71,7 +71,7 @@ def test_digest_only_refuses_a_plain_server(sink, tmp_path, fixture_bf2):
     with _ffmpeg_server(tmp_path, port, tmp_path / "received.flv") as server:
         _wait_listening(server, port)
         url = f"rtmp://{H.LOOPBACK}:{port}/app/stream"
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {sink} handshake=digest "
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {sink} sync=false handshake=digest "
                            f"location={url}", timeout=60)
     assert res.returncode != 0
     assert "no valid digest" in res.stdout + res.stderr, res.describe()

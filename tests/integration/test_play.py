@@ -180,7 +180,7 @@ def test_live_rtmpsink_to_rtmpsrc(elements, nginx, tmp_path, stream_name, fixtur
     played = tmp_path / "played.flv"
     with player_process(url, played, tmp_path / "player.log") as player:
         nginx.wait_player("live", stream_name)
-        pub = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink location={url}",
+        pub = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false location={url}",
                            timeout=60)
         assert pub.returncode == 0 and not pub.timed_out, pub.describe()
         rc = player.wait(20)
@@ -283,7 +283,7 @@ def test_live_rtmpsrc_flvdemux(elements, nginx, tmp_path, stream_name, fixture_b
     with GiChild(tmp_path, "play", {"desc": _demux_desc(url), "probes": _DEMUX_PROBES,
                                     "parse_flv": ["src"]}, timeout=30) as child:
         nginx.wait_player("live", stream_name)
-        pub = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink location={url}",
+        pub = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false location={url}",
                            timeout=60)
         assert pub.returncode == 0 and not pub.timed_out, pub.describe()
         res = child.result()
@@ -309,7 +309,7 @@ def test_loopback_one_process(elements, nginx, tmp_path, stream_name, fixture_bf
     played = tmp_path / "played.flv"
     res = run_gi(tmp_path, "loopback", {
         "play_desc": f"rtmpsrc location={url} ! filesink location={played}",
-        "pub_desc": f"filesrc location={fixture_bf2} ! rtmpsink location={url}",
+        "pub_desc": f"filesrc location={fixture_bf2} ! rtmpsink sync=false location={url}",
         "http_port": nginx.http_port, "app": "live", "stream": stream_name}, timeout=40)
     assert res["player_seen"], res
     assert res["play"]["eos"] and res["pub"]["eos"], res
@@ -759,7 +759,7 @@ def _scenario_idle(Gst, p: dict) -> dict:
     n1, n2 = p["n_tags"]
     whole = H.flv_bytes(H.FlvFile(flv.flags, flv.tags[:n2]))
     first = H.flv_bytes(H.FlvFile(flv.flags, flv.tags[:n1]))
-    pub = _Pipe(Gst, f"appsrc name=in caps=video/x-flv ! rtmpsink location={p['url']}", t0)
+    pub = _Pipe(Gst, f"appsrc name=in caps=video/x-flv ! rtmpsink sync=false location={p['url']}", t0)
     appsrc = pub.pipeline.get_by_name("in")
     pub.pipeline.set_state(Gst.State.PLAYING)
     appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(first))

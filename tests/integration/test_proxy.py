@@ -81,7 +81,7 @@ KINDS = ["microsocks-socks5", "microsocks-socks5h-password", "danted-socks5", "d
 def test_publish_through_proxy(rtmpsink, nginx, tmp_path, stream_name, fixture_bf2, kind):
     with proxy_kind(kind, tmp_path / "proxy") as (proxy, proxy_url, host):
         url = f"rtmp://{host}:{nginx.port}/live/{stream_name}"
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {rtmpsink} location={url} "
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {rtmpsink} sync=false location={url} "
                            f"proxy={proxy_url}", timeout=120)
         assert res.returncode == 0 and not res.timed_out, res.describe()
         recorded = nginx.wait_recorded(stream_name)
@@ -126,7 +126,7 @@ def test_play_through_proxy(rtmpsink, tmp_path, fixture_bf2):
 def publish_error(rtmpsink: str, fixture: Path, url: str, proxy_url: str) -> str:
     """Runs a publish that must fail; returns what gst-launch printed (the
     bus's error message)."""
-    res = H.gst_launch(f"filesrc location={fixture} ! {rtmpsink} location={url} "
+    res = H.gst_launch(f"filesrc location={fixture} ! {rtmpsink} sync=false location={url} "
                        f"proxy={proxy_url}", timeout=60)
     out = res.stdout + res.stderr
     assert res.returncode != 0 and not res.timed_out, res.describe()
@@ -180,7 +180,7 @@ def test_socks4_needs_an_address(rtmpsink, tmp_path, fixture_bf2):
         pytest.skip("danted is not installed")
     with S.Danted(workdir=tmp_path / "proxy") as proxy:
         url = f"rtmp://localhost:{H.free_port()}/live/x"
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {rtmpsink} location={url} "
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! {rtmpsink} sync=false location={url} "
                            f"proxy={proxy.url('socks4')}", timeout=60)
         out = res.stdout + res.stderr
         # Refused in start(), as an unusable location, before any connection.

@@ -80,7 +80,7 @@ def _publish_and_check(nginx: H.NginxRtmp, tmp_path: Path, name: str, pipeline: 
 def test_publish_plain_filesrc(sink, nginx, tmp_path, stream_name, fixture_bf2):
     """filesrc ! SINK: the sink gets the raw file in arbitrary chunks and must
     publish every tag as is, so the published stream is the fixture itself."""
-    pipeline = f"filesrc location={fixture_bf2} ! {sink} location={{url}}"
+    pipeline = f"filesrc location={fixture_bf2} ! {sink} sync=false location={{url}}"
     _publish_and_check(nginx, tmp_path, stream_name, pipeline,
                        published=fixture_bf2, fixture=fixture_bf2)
 
@@ -130,7 +130,7 @@ def test_publish_flvmux(sink, nginx, tmp_path, stream_name, bframes, fixture_bf0
     else:
         H.assert_same_packets(H.framemd5(fixture), H.framemd5(published), per_media=True,
                               fields=("size", "md5"))
-    pipeline = _FLVMUX.format(src=fixture, tail=f"{sink} location={{url}}")
+    pipeline = _FLVMUX.format(src=fixture, tail=f"{sink} sync=false location={{url}}")
     _publish_and_check(nginx, tmp_path, stream_name, pipeline,
                        published=published, fixture=fixture)
 

@@ -38,7 +38,7 @@ def tls(nginx, pki, tmp_path):
 
 
 def publish(fixture: Path, url: str, options: str = "", timeout: float = 120) -> H.GstResult:
-    return H.gst_launch(f"filesrc location={fixture} ! rtmpsink location={url} {options}",
+    return H.gst_launch(f"filesrc location={fixture} ! rtmpsink sync=false location={url} {options}",
                         timeout=timeout)
 
 

@@ -43,11 +43,11 @@ def assert_recorded_exactly(nginx: H.NginxRtmp, name: str, published: Path) -> N
 
 
 def test_rtmpt_publish(sink, nginx, tmp_path, stream_name, fixture_bf2):
-    """filesrc ! rtmpsink location=rtmpt://...: nginx records exactly the
+    """filesrc ! rtmpsink sync=false location=rtmpt://...: nginx records exactly the
     fixture (same model as test_publish.py)."""
     with RtmptGateway(nginx.port) as gw:
         url = rtmpt_url(gw, stream_name)
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink location={url}",
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false location={url}",
                            timeout=120)
         assert res.returncode == 0 and not res.timed_out, res.describe()
         assert_recorded_exactly(nginx, stream_name, fixture_bf2)
@@ -64,7 +64,7 @@ def test_rtmpt_play(sink, nginx, tmp_path, stream_name, fixture_bf2):
                 "filesink", f"location={played}"]
         with H.BackgroundProcess(argv, tmp_path / "player.log") as player:
             nginx.wait_player("live", stream_name)
-            pub = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink "
+            pub = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false "
                                f"location={nginx.url('live', stream_name)}", timeout=60)
             assert pub.returncode == 0 and not pub.timed_out, pub.describe()
             rc = player.wait(30)
@@ -82,7 +82,7 @@ def test_rtmpt_open_refused(sink, nginx, tmp_path, stream_name, fixture_bf2):
     """The gateway answers /open/1 with 404: the sink fails at once with a
     message naming the status and the request."""
     with RtmptGateway(nginx.port, open_status=404) as gw:
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink "
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false "
                            f"location={rtmpt_url(gw, stream_name)}", timeout=60)
     assert res.returncode != 0 and not res.timed_out, res.describe()
     out = res.stdout + res.stderr
@@ -119,7 +119,7 @@ def test_rtmpts_publish(sink, nginx, tmp_path, stream_name, fixture_bf2, gateway
     props = f"tls-ca-file={cert}" if trust == "ca-file" else "tls-validation-flags=0"
     with RtmptGateway(nginx.port, tls=(cert, key)) as gw:
         url = rtmpt_url(gw, stream_name, "rtmpts")
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink location={url} {props}",
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false location={url} {props}",
                            timeout=120)
         assert res.returncode == 0 and not res.timed_out, res.describe()
         assert_recorded_exactly(nginx, stream_name, fixture_bf2)
@@ -133,7 +133,7 @@ def test_rtmpts_untrusted_certificate(sink, nginx, tmp_path, stream_name, fixtur
     cert, key = gateway_cert
     with RtmptGateway(nginx.port, tls=(cert, key)) as gw:
         url = rtmpt_url(gw, stream_name, "rtmpts")
-        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink location={url}",
+        res = H.gst_launch(f"filesrc location={fixture_bf2} ! rtmpsink sync=false location={url}",
                            timeout=60)
         assert gw.requests == []
     assert res.returncode != 0 and not res.timed_out, res.describe()

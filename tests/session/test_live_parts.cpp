@@ -140,7 +140,7 @@ TEST(PublisherLatency, OverTheBoundVideoIsDroppedToTheNextKeyframeAudioNever) {
   EXPECT_EQ(p.queued_duration_ms(), 2010u);
   FakePort port;
   port.capacity = 0;  // nothing gets out: the queued span does not shrink
-  p.drain(port, 0, false);
+  p.drain(port, 0);
   size_t audio_sent = 0, video_sent = 0;
   for (const auto& m : port.sent) (m.type == 8 ? audio_sent : video_sent)++;
   EXPECT_EQ(audio_sent, 21u);
@@ -158,12 +158,12 @@ TEST(PublisherLatency, UnderTheBoundNothingIsDroppedAndAfterADropTheTrackResumes
   FakePort port;
   ASSERT_TRUE(p.push(video(true, 0)));
   ASSERT_TRUE(p.push(video(false, 100)));
-  p.drain(port, 0, false);
+  p.drain(port, 0);
   EXPECT_EQ(port.sent.size(), 2u);
   // The link stalls: 1.2 s of media waits (the last frame written is at 100).
   port.capacity = 0;
   for (uint32_t t = 200; t <= 1300; t += 100) ASSERT_TRUE(p.push(video(false, t)));
-  p.drain(port, 0, false);
+  p.drain(port, 0);
   EXPECT_GT(p.frames_dropped(), 0u);
   // The link clears; frames below the bound still wait for the key frame.
   port.capacity = SIZE_MAX;
@@ -172,7 +172,7 @@ TEST(PublisherLatency, UnderTheBoundNothingIsDroppedAndAfterADropTheTrackResumes
   ASSERT_TRUE(p.push(video(false, 1400)));
   ASSERT_TRUE(p.push(video(true, 1500)));
   ASSERT_TRUE(p.push(video(false, 1600)));
-  p.drain(port, 0, false);
+  p.drain(port, 0);
   ASSERT_EQ(port.sent.size(), before + 2);
   EXPECT_EQ(port.sent[before].timestamp, 1500u);
   EXPECT_EQ(port.sent[before + 1].timestamp, 1600u);
@@ -183,7 +183,7 @@ TEST(PublisherLatency, ZeroNeverDrops) {
   for (uint32_t t = 0; t <= 5000; t += 100) ASSERT_TRUE(p.push(video(t == 0, t)));
   FakePort port;
   port.capacity = 0;
-  p.drain(port, 0, false);
+  p.drain(port, 0);
   EXPECT_EQ(port.sent.size(), 51u);
   EXPECT_EQ(p.frames_dropped(), 0u);
 }
@@ -194,7 +194,7 @@ TEST(PublisherLatency, TheBoundCanChangeWhilePublishing) {
   p.set_max_latency_ms(500);
   FakePort port;
   port.capacity = 0;
-  p.drain(port, 0, false);
+  p.drain(port, 0);
   EXPECT_EQ(port.sent.size(), 1u);  // the key frame only
 }
 
@@ -203,7 +203,7 @@ TEST(PublisherDrain, StopsWhenTheOutputIsFullAndSaysWhenTheConnectionWentAway) {
   for (uint32_t t = 0; t < 100; t++) ASSERT_TRUE(p.push(video(t == 0, t * 10, 10'000)));
   FakePort port;
   port.capacity = 0;
-  auto r = p.drain(port, 0, false);
+  auto r = p.drain(port, 0);
   EXPECT_TRUE(r.connected);
   EXPECT_FALSE(r.reconnect);
   // 512 KiB may wait in the output without a bound; the rest stays queued.
@@ -212,7 +212,7 @@ TEST(PublisherDrain, StopsWhenTheOutputIsFullAndSaysWhenTheConnectionWentAway) {
   EXPECT_FALSE(p.empty());
   port.connected = false;
   port.capacity = SIZE_MAX;
-  EXPECT_FALSE(p.drain(port, 0, false).connected);
+  EXPECT_FALSE(p.drain(port, 0).connected);
 }
 
 // ---- CongestionMonitor -----------------------------------------------------------------------

@@ -82,24 +82,25 @@ TEST(Publisher, QueuesInOrderAndAsksForOneWakeUpPerEmptyQueue) {
   EXPECT_TRUE(wake);
 }
 
-TEST(Publisher, BurstsAreDrainedByTimedRounds) {
+TEST(Publisher, WakeUpsAreCoalescedIntoTimedRounds) {
   Publisher p(publish_options());
   int64_t now = 5'000'000;
-  ASSERT_TRUE(p.push(video(true, 0)));
+  bool wake = false;
+  ASSERT_TRUE(p.push(video(true, 0), &wake));
+  EXPECT_TRUE(wake) << "the first message after a quiet spell wakes the loop at once";
   take_all(p);
-  EXPECT_EQ(p.drained(now, true, false), 0);  // the first message: no burst yet
-  ASSERT_TRUE(p.push(video(false, 1)));
-  take_all(p);
-  int64_t due = p.drained(now + 200, true, false);  // taken 200 us after the last one
-  EXPECT_EQ(due, now + 200 + Publisher::kBurstGapUs);
-  bool wake = true;
-  ASSERT_TRUE(p.push(video(false, 2), &wake));
-  EXPECT_FALSE(wake) << "during a burst the timed round takes new media";
+  int64_t due = p.drained(now, true);
+  EXPECT_EQ(due, now + Publisher::kCoalesceUs) << "a round that took media: the next one is timed";
+  ASSERT_TRUE(p.push(video(false, 1), &wake));
+  EXPECT_FALSE(wake) << "until the timed round, new media waits for it";
+  ASSERT_TRUE(p.push(audio(2), &wake));
+  EXPECT_FALSE(wake);
   p.begin_timed_round();
-  take_all(p);
-  EXPECT_GT(p.drained(due, true, true), 0);  // a timed round that took media: another one
+  EXPECT_EQ(take_all(p).size(), 2u) << "the timed round takes what came meanwhile";
+  due = p.drained(due, true);
+  EXPECT_EQ(due, now + 2 * Publisher::kCoalesceUs);
   p.begin_timed_round();
-  EXPECT_EQ(p.drained(due + 1000, false, true), 0);  // took nothing: the burst is over
+  EXPECT_EQ(p.drained(due, false), 0) << "a round that took nothing ends the batching";
   ASSERT_TRUE(p.push(video(false, 3), &wake));
   EXPECT_TRUE(wake);
 }
