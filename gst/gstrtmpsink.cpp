@@ -245,6 +245,11 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf, bool paced) {
                       (nullptr));
     return GST_FLOW_ERROR;
   }
+  // Like ffmpeg -re, the clock of a paced stream starts once the server takes it: media paced
+  // while connecting would wait in the queue, and the latency bound would drop it.
+  if (paced && !p->tags.empty() && !p->pacer.anchored() && !p->session()->wait_streaming())
+    return p->session()->state() == rtmpsession::State::kBroken ? GST_FLOW_ERROR
+                                                                : GST_FLOW_FLUSHING;
   for (auto& tag : p->tags) {
     if (paced) {
       GstFlowReturn ret = wait_for_tag(self, tag.timestamp);

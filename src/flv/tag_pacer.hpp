@@ -19,6 +19,7 @@ class TagPacer {
   uint64_t due_ns(uint32_t ts_ms, uint64_t now_ns);
   // Forget the anchor (a flush, a seek, a new start).
   void reset() { anchored_ = false; }
+  bool anchored() const { return anchored_; }
 
  private:
   bool anchored_ = false;

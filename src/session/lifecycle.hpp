@@ -22,7 +22,12 @@ class Lifecycle {
   // No more media is taken: ended or cancelled.
   bool refuses_media() const;
   // Something waiters look at changed (the session's state).
-  void notify() { changed_.notify_all(); }
+  // After a change the waiters' conditions read (the session state): taking the mutex between
+  // the change and the notification means no waiter misses it.
+  void notify() {
+    { std::lock_guard lock(mutex_); }
+    changed_.notify_all();
+  }
 
   // Waits until the session ended, is flushing or cancelled. True if it ended (and was not
   // cancelled). A flush (a state change while EOS is pending) must not wait for the network.

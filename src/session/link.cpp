@@ -224,11 +224,12 @@ bool Link::apply_pacing() {
   return false;
 }
 
-uint64_t Link::unsent_in_kernel() const {
+uint64_t Link::unsent_below_client() const {
   if (!socket_) return 0;
+  uint64_t held = transport_ ? transport_->buffered_output() : 0;
   int queued = 0;
-  if (ioctl(g_socket_get_fd(socket_), SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
-  return static_cast<uint64_t>(queued);
+  if (ioctl(g_socket_get_fd(socket_), SIOCOUTQ, &queued) != 0 || queued < 0) return held;
+  return held + static_cast<uint64_t>(queued);
 }
 
 void Link::limit_unsent(uint32_t bytes) {

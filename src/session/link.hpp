@@ -72,9 +72,10 @@ class Link {
   void set_reading(bool reading);
   // Caps the send rate of the TCP socket (0 = no cap), now and for the rest of the link.
   void set_peak_kbps(uint32_t kbps);
-  // Bytes the kernel still holds for the server: not sent, or sent and not acknowledged
-  // (SIOCOUTQ on the TCP socket; 0 before it is connected).
-  uint64_t unsent_in_kernel() const;
+  // Bytes the client handed on that have not reached the server: held by the transport layers
+  // (TLS records, RTMPT bytes waiting for their request) or by the kernel, not sent or sent and
+  // not acknowledged (SIOCOUTQ on the TCP socket; 0 before it is connected).
+  uint64_t unsent_below_client() const;
   // Keeps at most `bytes` unsent in the kernel (TCP_NOTSENT_LOWAT; 0 = no limit), so that media
   // waits in our queue, where the latency bound can see it and drop it.
   void limit_unsent(uint32_t bytes);

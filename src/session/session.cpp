@@ -344,7 +344,7 @@ void Session::on_client_events() {
 void Session::on_peer_closed() {
   State s = state_.load();
   const std::string& app = connection_.client.connect.app;
-  if (s == State::kClosing && link_ && link_->unsent_in_kernel() > 0) {
+  if (s == State::kClosing && link_ && link_->unsent_below_client() > 0) {
     fail(ErrorKind::kUndelivered, "the server closed the connection before it had everything: " +
                                       std::to_string(outstanding_bytes()) + " bytes were lost");
   } else if (s == State::kClosing) {
@@ -401,7 +401,7 @@ void Session::drain() {
 uint64_t Session::outstanding_bytes() const {
   uint64_t n = publisher_.queued_bytes();
   if (link_ && link_->client()) n += link_->client()->pending_output();
-  if (link_) n += link_->unsent_in_kernel();
+  if (link_) n += link_->unsent_below_client();
   return n;
 }
 
@@ -452,8 +452,8 @@ void Session::begin_closing() {
 void Session::after_flush() {
   if (state_.load() != State::kClosing || !link_) return;
   // While the kernel still has bytes for the server, closing could throw them away: look again.
-  uint64_t in_kernel = connection_.role() == Role::kPublish ? link_->unsent_in_kernel() : 0;
-  auto action = end_.on_output_empty(clock_.now_us(), in_kernel, rtmp::defaults::kCloseWaitMs);
+  uint64_t unsent = connection_.role() == Role::kPublish ? link_->unsent_below_client() : 0;
+  auto action = end_.on_output_empty(clock_.now_us(), unsent, rtmp::defaults::kCloseWaitMs);
   if (action == EndOfStream::Action::kShutdown) link_->shutdown_write();  // flushes: calls back
   rearm();
 }

@@ -224,6 +224,11 @@ void RtmptTransport::shutdown_write() {
   if (r.status == IoStatus::kError) set_error(r.kind, std::move(r.message));
 }
 
+// An outstanding request's bytes are in the kernel (or delivered), counted there.
+uint64_t RtmptTransport::buffered_output() const {
+  return pending_.size() + (out_.size() - out_offset_) + inner_->buffered_output();
+}
+
 int64_t RtmptTransport::next_wakeup_us() const {
   if (!established_ || has_error() || eof_ || codec_.closed()) return 0;
   if (codec_.outstanding())

@@ -25,6 +25,7 @@ class SocksTransport : public Transport {
   IoResult write(const GOutputVector* vectors, size_t count) override;
   IoResult flush() override { return inner_->flush(); }
   void shutdown_write() override { inner_->shutdown_write(); }
+  uint64_t buffered_output() const override { return inner_->buffered_output(); }
   GIOCondition wait_condition() const override;
   bool has_buffered_input() const override;
   GSocket* socket() const override { return inner_->socket(); }

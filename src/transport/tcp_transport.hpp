@@ -20,6 +20,7 @@ class TcpTransport : public Transport {
   void shutdown_write() override;
   GSocket* socket() const override { return socket_; }
   std::string describe() const override { return "tcp"; }
+  uint64_t buffered_output() const override { return 0; }  // writes go to the socket directly
 
  private:
   static constexpr size_t kQuickAckBytes = 64 * 1024;

@@ -462,4 +462,9 @@ std::string TlsTransport::describe() const {
   return inner == "tcp" ? tls : inner + " + " + tls;
 }
 
+uint64_t TlsTransport::buffered_output() const {
+  uint64_t records = network_out_ ? BIO_ctrl_pending(network_out_) : 0;
+  return (out_.size() - out_offset_) + records + (inner_ ? inner_->buffered_output() : 0);
+}
+
 }  // namespace rtmpsession

@@ -32,6 +32,7 @@ class TlsTransport : public Transport {
   IoResult write(const GOutputVector* vectors, size_t count) override;
   IoResult flush() override;
   void shutdown_write() override;
+  uint64_t buffered_output() const override;
   GIOCondition wait_condition() const override { return wait_condition_; }
   bool has_buffered_input() const override;
   GSocket* socket() const override { return inner_->socket(); }

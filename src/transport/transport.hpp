@@ -60,6 +60,10 @@ class Transport {
   // Ends the sending direction after everything taken so far (TCP half-close, TLS close_notify).
   // Does not block: what cannot go out at once is sent by later flush() calls.
   virtual void shutdown_write() = 0;
+  // Bytes write() took that this layer and the layers below still hold, not yet given to the
+  // socket (TLS records not yet written, RTMPT bytes waiting for their request). The end of a
+  // publication waits for these and for the kernel's send queue.
+  virtual uint64_t buffered_output() const = 0;
 
   // After kWouldBlock: the condition of socket() to wait for before calling again. A TLS layer
   // may need the socket readable to go on writing, and the other way round.

@@ -230,6 +230,7 @@ class ScriptedInner : public Transport {
     return IoResult::ok(n);
   }
   void shutdown_write() override {}
+  uint64_t buffered_output() const override { return 0; }
   GSocket* socket() const override { return nullptr; }
   std::string describe() const override { return "tcp"; }
   const Bytes& sent() const { return sent_; }

@@ -592,6 +592,7 @@ class GatedTransport : public Transport {
     return tcp_.write(vectors, count);
   }
   void shutdown_write() override { tcp_.shutdown_write(); }
+  uint64_t buffered_output() const override { return tcp_.buffered_output(); }
   GSocket* socket() const override { return tcp_.socket(); }
   std::string describe() const override { return "gated"; }
 
