@@ -182,12 +182,14 @@ TagStatus check_enhanced(const MediaTag& tag, std::string* error) {
 
 bool use_coded_frames_x(const MediaTag& tag) {
   if (tag.media != MediaType::kVideo || tag.frames.empty()) return false;
+  bool saves_bytes = false;
   for (const TrackFrame& f : tag.frames) {
-    if (f.kind != PacketKind::kCodedFrames || !f.codec.enhanced ||
-        !fourcc_has_composition_time(f.codec.id) || f.composition_time != 0)
-      return false;
+    if (f.kind != PacketKind::kCodedFrames || !f.codec.enhanced) return false;
+    if (!fourcc_has_composition_time(f.codec.id)) continue;
+    if (f.composition_time != 0) return false;
+    saves_bytes = true;
   }
-  return true;
+  return saves_bytes;
 }
 
 size_t track_body_size(const TrackFrame& f, bool coded_frames_x) {

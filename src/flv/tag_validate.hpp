@@ -13,8 +13,9 @@ namespace rtmp {
 // kOk if write_media_tag() would write `tag` (see its comment for the errors).
 TagStatus check_writable(const MediaTag& tag, std::string* error);
 
-// Whether the enhanced coded frames of `tag` go out as CodedFramesX: every frame's codec has a
-// composition time and every composition time is 0.
+// Whether the enhanced coded frames of `tag` go out as CodedFramesX: at least one frame's codec
+// has a composition time and every such composition time is 0. (CodedFramesX drops the
+// composition time of every track of the tag; the other tracks' bodies are the same either way.)
 bool use_coded_frames_x(const MediaTag& tag);
 
 // Bytes of one enhanced track body (what a ManyTracks* size field counts).
