@@ -172,7 +172,7 @@ static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* disc
                         ("Could not play %s: no media received for %u s (idle-timeout)",
                          p->safe_url.c_str(), p->idle_timeout),
                         ("state: %s", rtmpsession::state_name(p->session()->state())));
-      return GST_FLOW_ERROR;
+      return GST_FLOW_FLUSHING;  // posted: no second ERROR from basesrc (as for kError above)
     }
   }
 }

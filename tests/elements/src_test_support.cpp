@@ -157,6 +157,8 @@ void check_error(const BusError& e, GstResourceError code, const std::string& sa
                  std::initializer_list<const char*> must_contain) {
   fail_unless(e.got, "no ERROR on the bus");
   GST_INFO("error: %s (%s)", e.text.c_str(), e.debug.c_str());
+  fail_unless(e.count == 1, "%d ERROR messages for one failure (the first: %s)", e.count,
+              e.text.c_str());
   fail_unless(e.before_eos, "EOS came before the ERROR: %s", e.text.c_str());
   assert_str_eq(e.source, "src");
   fail_unless(e.domain == GST_RESOURCE_ERROR, "error domain is %s, not GST_RESOURCE_ERROR: %s",

@@ -39,6 +39,8 @@ inline constexpr const char* kPassword = "secret";
 inline const int kHandlerTimeoutMs = 5000 * slowdown();
 inline const int kWaitMs = 10000 * slowdown();
 inline constexpr gint64 kPromptStopUs = G_USEC_PER_SEC;
+// How long after an ERROR the tests keep watching the bus for a second one.
+inline constexpr int kFollowUpErrorMs = 250;
 inline constexpr uint8_t kAudio = 8;
 inline constexpr uint8_t kVideo = 9;
 inline constexpr uint8_t kData = 18;
@@ -144,6 +146,7 @@ struct BusError {
   std::string text;
   std::string debug;
   bool before_eos = false;  // posted before any EOS message
+  int count = 0;            // ERROR messages seen (one failure must post exactly one)
 };
 
 class SrcPipeline {
@@ -191,6 +194,7 @@ class SrcPipeline {
         gst_message_parse_error(m, &err, &debug);
         GST_INFO("ERROR from %s: %s (%s)", GST_MESSAGE_SRC_NAME(m), err->message,
                  debug ? debug : "");
+        error_.count++;
         if (!error_.got) {
           error_.got = true;
           error_.source = GST_MESSAGE_SRC_NAME(m);
@@ -267,10 +271,15 @@ class SrcPipeline {
     return bus_eos_;
   }
 
-  // Waits for an ERROR on the bus.
+  // Waits for an ERROR on the bus, then a little longer for any further ERROR the same failure
+  // might post (GstBaseSrc's "Internal data stream error" follows a flow error at once).
   const BusError& wait_error(int timeout_ms) {
     gint64 deadline = g_get_monotonic_time() + gint64{timeout_ms} * 1000;
     while (!error_.got && g_get_monotonic_time() < deadline) poll_bus(50);
+    if (error_.got) {
+      gint64 grace = g_get_monotonic_time() + gint64{kFollowUpErrorMs} * 1000 * slowdown();
+      while (g_get_monotonic_time() < grace) poll_bus(20);
+    }
     return error_;
   }
 
