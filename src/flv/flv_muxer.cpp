@@ -228,6 +228,12 @@ void FlvMuxer::reset() {
   *this = FlvMuxer();
 }
 
+void FlvMuxer::restart() {
+  std::map<uint16_t, TrackState> tracks = std::move(tracks_);
+  reset();
+  for (auto& [k, s] : tracks) tracks_[k] = TrackState{s.config, false, false};
+}
+
 bool FlvMuxer::enhanced() const {
   return std::any_of(tracks_.begin(), tracks_.end(),
                      [](const auto& kv) { return mux_codec(kv.second.config).enhanced; });

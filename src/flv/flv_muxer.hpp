@@ -82,6 +82,8 @@ class FlvMuxer {
   void finish(std::vector<MuxChunk>& out);
   // Back to no tracks, not started.
   void reset();
+  // Not started, the tracks kept (a new stream after a flush).
+  void restart();
 
   // Whether some track's tags are enhanced (FourCC) ones.
   bool enhanced() const;

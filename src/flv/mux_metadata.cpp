@@ -13,7 +13,7 @@ using Props = std::vector<amf0::Property>;
 
 constexpr std::string_view kFiller = "filler";
 constexpr size_t kIndexEntrySize = 18;   // one number in `times`, one in `filepositions`
-constexpr size_t kFileFieldsFixed = 96;  // everything but the entries and the filler's text
+constexpr size_t kFileFieldsFixed = 98;  // everything but the entries and the filler's numbers
 
 void put_name(Bytes& out, std::string_view name) {
   put_u16be(out, static_cast<uint16_t>(name.size()));
@@ -112,11 +112,9 @@ Bytes write_file_fields(double duration_s, double filesize, const std::vector<In
   put_numbers(out, "times", times);
   put_numbers(out, "filepositions", positions);
   put_u24be(out, amf0::marker::kObjectEnd);  // empty name, end marker
-  put_name(out, kFiller);
-  put_u8(out, amf0::marker::kString);
-  const size_t text = file_fields_size() - out.size() - 2;
-  put_u16be(out, static_cast<uint16_t>(text));
-  out.insert(out.end(), text, ' ');
+  // The room of the entries not used: two zeros each (a long string would do, but FFmpeg's reader
+  // refuses strings of 256 bytes or more).
+  put_numbers(out, kFiller, std::vector<double>(2 * (kMuxIndexCapacity - points.size()), 0.0));
   return out;
 }
 

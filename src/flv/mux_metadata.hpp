@@ -37,8 +37,8 @@ Bytes write_mux_metadata(const std::vector<MuxTrack>& tracks,
                          const std::vector<std::pair<std::string, std::string>>& texts,
                          bool with_file_fields, double duration_s, MetadataRegion* region);
 
-// The bytes of the file-fields region, exactly kFileFieldsSize long: duration, filesize, the
-// index (at most kMuxIndexCapacity points; more are thinned evenly, the first kept), and filler.
+// The bytes of the file-fields region, file_fields_size() long: duration, filesize, the index (at
+// most kMuxIndexCapacity points; more are thinned evenly, the first kept), and a filler array.
 Bytes write_file_fields(double duration_s, double filesize, const std::vector<IndexPoint>& index);
 size_t file_fields_size();
 
