@@ -150,8 +150,10 @@ std::vector<std::pair<std::string, std::string>> metadata_texts(GstEnhancedFlvMu
   GST_OBJECT_UNLOCK(self);
   const GstTagList* tags = gst_tag_setter_get_tag_list(GST_TAG_SETTER(self));
   static const std::pair<const char*, const char*> kMap[] = {
-      {GST_TAG_TITLE, "title"},         {GST_TAG_ARTIST, "creator"},
-      {GST_TAG_DESCRIPTION, "description"}, {GST_TAG_COMMENT, "comment"},
+      {GST_TAG_TITLE, "title"},
+      {GST_TAG_ARTIST, "creator"},
+      {GST_TAG_DESCRIPTION, "description"},
+      {GST_TAG_COMMENT, "comment"},
       {GST_TAG_COPYRIGHT, "copyright"},
   };
   for (const auto& [tag, key] : kMap) {
@@ -202,8 +204,8 @@ GstFlowReturn start_stream(GstEnhancedFlvMux* self, const std::vector<Head>& hea
   {
     std::lock_guard<std::mutex> g(p->lock);
     for (const Head& h : heads) {  // AV1 without codec_data: the av1C of the first frame
-      GstBuffer* b = h.input.dts_ns ? gst_aggregator_pad_peek_buffer(GST_AGGREGATOR_PAD(h.pad))
-                                    : nullptr;
+      GstBuffer* b =
+          h.input.dts_ns ? gst_aggregator_pad_peek_buffer(GST_AGGREGATOR_PAD(h.pad)) : nullptr;
       GstMapInfo map;
       if (b && gst_buffer_map(b, &map, GST_MAP_READ)) {
         p->core.learn_from_frame(h.pad->media, h.pad->track, rtmp::ByteView(map.data, map.size));
@@ -228,8 +230,8 @@ GstFlowReturn write_next(GstEnhancedFlvMux* self, const Head& head) {
   f.dts_ns = *head.input.dts_ns;
   f.pts_ns = f.dts_ns;
   running_time(apad, GST_BUFFER_PTS(buf), f.pts_ns);
-  f.duration_ns = GST_BUFFER_DURATION_IS_VALID(buf) ? static_cast<int64_t>(GST_BUFFER_DURATION(buf))
-                                                    : 0;
+  f.duration_ns =
+      GST_BUFFER_DURATION_IS_VALID(buf) ? static_cast<int64_t>(GST_BUFFER_DURATION(buf)) : 0;
   f.keyframe = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
   GstMapInfo map;
   if (!gst_buffer_map(buf, &map, GST_MAP_READ)) {
@@ -296,8 +298,7 @@ GstFlowReturn eflv_mux_aggregate(GstAggregator* agg, gboolean timeout) {
   } else if (!started && next.step == rtmp::NextStep::kDone && !any_track) {
     ret = GST_FLOW_EOS;  // nothing ever came
   } else if (!started) {
-    const int64_t origin =
-        next.step == rtmp::NextStep::kWrite ? *inputs[next.index].dts_ns : 0;
+    const int64_t origin = next.step == rtmp::NextStep::kWrite ? *inputs[next.index].dts_ns : 0;
     ret = start_stream(self, heads, origin);
   }
   if (ret == GST_FLOW_OK)
@@ -344,19 +345,25 @@ static bool on_caps(GstEnhancedFlvMux* self, GstEnhancedFlvMuxPad* pad, GstCaps*
   return true;
 }
 
-// Stream tags: the bit rate, for onMetaData (before the stream starts). Global tags: merged
-// into the tag setter, for onMetaData's strings.
+// A tag of type uint (a tag list may hold a value of another type: taginject's "bitrate=1").
+static bool uint_tag(const GstTagList* list, const char* tag, guint& out) {
+  const GValue* v = gst_tag_list_get_value_index(list, tag, 0);
+  if (!v || !G_VALUE_HOLDS_UINT(v)) return false;
+  out = g_value_get_uint(v);
+  return out > 0;
+}
+
+// Tags of any scope go into the tag setter, as flvmux does (onMetaData's strings: title...);
+// a stream's bit rate becomes its track's data rate (before the stream starts).
 static void on_tags(GstEnhancedFlvMux* self, GstEnhancedFlvMuxPad* pad, GstEvent* event) {
   GstTagList* list = nullptr;
   gst_event_parse_tag(event, &list);
-  if (gst_tag_list_get_scope(list) == GST_TAG_SCOPE_GLOBAL) {
-    GstTagSetter* setter = GST_TAG_SETTER(self);
-    gst_tag_setter_merge_tags(setter, list, gst_tag_setter_get_tag_merge_mode(setter));
-    return;
-  }
+  GstTagSetter* setter = GST_TAG_SETTER(self);
+  gst_tag_setter_merge_tags(setter, list, gst_tag_setter_get_tag_merge_mode(setter));
+  if (gst_tag_list_get_scope(list) == GST_TAG_SCOPE_GLOBAL) return;
   guint bitrate = 0;
-  if (!gst_tag_list_get_uint(list, GST_TAG_NOMINAL_BITRATE, &bitrate) &&
-      !gst_tag_list_get_uint(list, GST_TAG_BITRATE, &bitrate))
+  if (!uint_tag(list, GST_TAG_NOMINAL_BITRATE, bitrate) &&
+      !uint_tag(list, GST_TAG_BITRATE, bitrate))
     return;
   GST_OBJECT_LOCK(pad);
   pad->bitrate = bitrate;

@@ -61,7 +61,8 @@ void read_video(const GstStructure* s, MuxTrack& t) {
 
 void read_audio(const GstStructure* s, MuxTrack& t) {
   int rate = 0, channels = 0;
-  if (gst_structure_get_int(s, "rate", &rate) && rate > 0) t.sample_rate = static_cast<uint32_t>(rate);
+  if (gst_structure_get_int(s, "rate", &rate) && rate > 0)
+    t.sample_rate = static_cast<uint32_t>(rate);
   if (gst_structure_get_int(s, "channels", &channels) && channels > 0 && channels < 256)
     t.channels = static_cast<uint8_t>(channels);
 }
@@ -98,9 +99,9 @@ bool video_track(const GstStructure* s, MuxTrack& t, std::string* error) {
   if (gst_structure_has_name(s, "video/x-h264") || gst_structure_has_name(s, "video/x-h265")) {
     const bool h264 = gst_structure_has_name(s, "video/x-h264");
     t.codec = h264 ? CodecKind::kH264 : CodecKind::kH265;
-    const bool packed = h264 ? string_is(s, "stream-format", "avc")
-                             : string_is(s, "stream-format", "hvc1") ||
-                                   string_is(s, "stream-format", "hev1");
+    const bool packed =
+        h264 ? string_is(s, "stream-format", "avc")
+             : string_is(s, "stream-format", "hvc1") || string_is(s, "stream-format", "hev1");
     if (!packed)
       return fail(error, h264 ? "H.264 must be stream-format=avc (use h264parse)"
                               : "H.265 must be stream-format=hvc1 or hev1 (use h265parse)");
@@ -135,8 +136,10 @@ std::optional<Bytes> opus_head_from_fields(const GstStructure* s, const MuxTrack
   p.channels = t.channels ? t.channels : 2;
   p.rate = t.sample_rate ? t.sample_rate : 48000;
   p.family = static_cast<uint8_t>(family);
-  if (gst_structure_get_int(s, "stream-count", &streams)) p.stream_count = static_cast<uint8_t>(streams);
-  if (gst_structure_get_int(s, "coupled-count", &coupled)) p.coupled_count = static_cast<uint8_t>(coupled);
+  if (gst_structure_get_int(s, "stream-count", &streams))
+    p.stream_count = static_cast<uint8_t>(streams);
+  if (gst_structure_get_int(s, "coupled-count", &coupled))
+    p.coupled_count = static_cast<uint8_t>(coupled);
   const GValue* map = gst_structure_get_value(s, "channel-mapping");
   if (map && GST_VALUE_HOLDS_ARRAY(map))
     for (guint i = 0; i < gst_value_array_get_size(map); ++i)
@@ -147,10 +150,9 @@ std::optional<Bytes> opus_head_from_fields(const GstStructure* s, const MuxTrack
 bool opus_track(const GstStructure* s, MuxTrack& t, std::string* error) {
   t.codec = CodecKind::kOpus;
   const GValue* v = gst_structure_get_value(s, "streamheader");
-  const GValue* first =
-      v && GST_VALUE_HOLDS_ARRAY(v) && gst_value_array_get_size(v) > 0
-          ? gst_value_array_get_value(v, 0)
-          : nullptr;
+  const GValue* first = v && GST_VALUE_HOLDS_ARRAY(v) && gst_value_array_get_size(v) > 0
+                            ? gst_value_array_get_value(v, 0)
+                            : nullptr;
   if (first && GST_VALUE_HOLDS_BUFFER(first)) {
     t.sequence_start = buffer_bytes(gst_value_get_buffer(first));
     if (rtmp::parse_opus_head(t.sequence_start)) return true;
@@ -164,7 +166,8 @@ bool opus_track(const GstStructure* s, MuxTrack& t, std::string* error) {
 bool audio_track(const GstStructure* s, MuxTrack& t, std::string* error) {
   read_audio(s, t);
   int version = 0, layer = 0;
-  if (gst_structure_has_name(s, "audio/mpeg") && gst_structure_get_int(s, "mpegversion", &version)) {
+  if (gst_structure_has_name(s, "audio/mpeg") &&
+      gst_structure_get_int(s, "mpegversion", &version)) {
     if (version == 1 && gst_structure_get_int(s, "layer", &layer) && layer == 3) {
       t.codec = CodecKind::kMp3;
       return true;
@@ -213,8 +216,8 @@ bool mux_track_from_caps(const GstCaps* caps, rtmp::MediaType media, MuxTrack& o
   t.id = out.id;
   t.mode = out.mode;
   t.datarate_kbps = out.datarate_kbps;
-  const bool ok = media == rtmp::MediaType::kVideo ? video_track(s, t, error)
-                                                   : audio_track(s, t, error);
+  const bool ok =
+      media == rtmp::MediaType::kVideo ? video_track(s, t, error) : audio_track(s, t, error);
   if (!ok) return false;
   if (!rtmp::validate_mux_track(t, error)) return false;
   out = std::move(t);

@@ -25,8 +25,8 @@ struct MuxPrivate {
   std::string metadatacreator;
   std::string encoder;
   // Streaming thread only.
-  bool file_fields = false;    // this stream's onMetaData has fields to write at its end
-  int64_t last_dts_ns = 0;     // for buffers without timestamps
+  bool file_fields = false;  // this stream's onMetaData has fields to write at its end
+  int64_t last_dts_ns = 0;   // for buffers without timestamps
   std::vector<rtmp::MuxChunk> chunks;
 };
 

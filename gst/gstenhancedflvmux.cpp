@@ -23,25 +23,25 @@ enum { PROP_0, PROP_STREAMABLE, PROP_METADATACREATOR, PROP_ENCODER };
 #define DEFAULT_CREATOR "gst-rtmp-native " PACKAGE_VERSION " enhancedflvmux"
 
 // The caps GStreamer 1.22's parsers and encoders give (docs/enhanced-flv-mux.md).
-#define VIDEO_CAPS                                                     \
-  "video/x-h264, stream-format=(string)avc, alignment=(string)au; "    \
-  "video/x-h265, stream-format=(string){ hvc1, hev1 }, "               \
-  "alignment=(string)au; "                                             \
+#define VIDEO_CAPS                                                        \
+  "video/x-h264, stream-format=(string)avc, alignment=(string)au; "       \
+  "video/x-h265, stream-format=(string){ hvc1, hev1 }, "                  \
+  "alignment=(string)au; "                                                \
   "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu; " \
   "video/x-vp9, alignment=(string)super-frame; video/x-vp8"
-#define AUDIO_CAPS                                                                        \
-  "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)raw; "                    \
-  "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; audio/x-opus; "   \
-  "audio/x-flac, framed=(boolean)true; "                                                  \
-  "audio/x-ac3, framed=(boolean)true, alignment=(string)frame; "                          \
+#define AUDIO_CAPS                                                                     \
+  "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)raw; "                 \
+  "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; audio/x-opus; " \
+  "audio/x-flac, framed=(boolean)true; "                                               \
+  "audio/x-ac3, framed=(boolean)true, alignment=(string)frame; "                       \
   "audio/x-eac3, framed=(boolean)true, alignment=(string)frame"
 
 // video_%u / audio_%u: track id = pad index (a request without a name gets the lowest free id,
 // so the first is track 0). video / audio: track 0, as flvmux's and eflvmux's default pads.
-static GstStaticPadTemplate video_n_template = GST_STATIC_PAD_TEMPLATE(
-    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(VIDEO_CAPS));
-static GstStaticPadTemplate audio_n_template = GST_STATIC_PAD_TEMPLATE(
-    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(AUDIO_CAPS));
+static GstStaticPadTemplate video_n_template =
+    GST_STATIC_PAD_TEMPLATE("video_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(VIDEO_CAPS));
+static GstStaticPadTemplate audio_n_template =
+    GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(AUDIO_CAPS));
 static GstStaticPadTemplate video_template =
     GST_STATIC_PAD_TEMPLATE("video", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(VIDEO_CAPS));
 static GstStaticPadTemplate audio_template =
@@ -93,9 +93,9 @@ static GstAggregatorPad* create_new_pad(GstAggregator* agg, GstPadTemplate* temp
   }
   gchar* name = indexed ? g_strdup_printf("%s_%d", video ? "video" : "audio", track)
                         : g_strdup(video ? "video" : "audio");
-  auto* pad = GST_ENHANCED_FLV_MUX_PAD(g_object_new(GST_TYPE_ENHANCED_FLV_MUX_PAD, "name", name,
-                                                    "direction", GST_PAD_SINK, "template", templ,
-                                                    nullptr));
+  auto* pad =
+      GST_ENHANCED_FLV_MUX_PAD(g_object_new(GST_TYPE_ENHANCED_FLV_MUX_PAD, "name", name,
+                                            "direction", GST_PAD_SINK, "template", templ, nullptr));
   pad->media = video ? rtmp::MediaType::kVideo : rtmp::MediaType::kAudio;
   pad->track = static_cast<guint8>(track);
   GST_INFO_OBJECT(agg, "new pad %s: %s track %d", name, video ? "video" : "audio", track);
@@ -275,8 +275,8 @@ static void gst_enhanced_flv_mux_class_init(GstEnhancedFlvMuxClass* klass) {
   ac->flush = flush;
   ac->negotiate = nullptr;  // the caps are set with the stream header
   // video_%u before video: a request by caps alone (gst_element_link) gets video_0, video_1...
-  for (GstStaticPadTemplate* t : {&video_n_template, &audio_n_template, &video_template,
-                                  &audio_template})
+  for (GstStaticPadTemplate* t :
+       {&video_n_template, &audio_n_template, &video_template, &audio_template})
     gst_element_class_add_static_pad_template_with_gtype(ec, t, GST_TYPE_ENHANCED_FLV_MUX_PAD);
   gst_element_class_add_static_pad_template_with_gtype(ec, &src_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_set_static_metadata(
@@ -285,7 +285,6 @@ static void gst_enhanced_flv_mux_class_init(GstEnhancedFlvMuxClass* klass) {
       "tracks of each kind, into FLV with legacy and Enhanced RTMP v2 tags",
       "gst-rtmp-native developers");
   gst_type_mark_as_plugin_api(GST_TYPE_ENHANCED_FLV_MUX_PAD, static_cast<GstPluginAPIFlags>(0));
-  gst_type_mark_as_plugin_api(GST_TYPE_ENHANCED_FLV_TRACK_MODE,
-                              static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_ENHANCED_FLV_TRACK_MODE, static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(eflv_mux_debug, "enhancedflvmux", 0, "Enhanced FLV muxer");
 }

@@ -20,8 +20,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
          gst_element_register(plugin, "enhancedflvdemux", GST_RANK_PRIMARY + 1,
                               GST_TYPE_ENHANCED_FLV_DEMUX) &&
          // A muxer is chosen by name, never autoplugged (docs/enhanced-flv-mux.md).
-         gst_element_register(plugin, "enhancedflvmux", GST_RANK_NONE,
-                              GST_TYPE_ENHANCED_FLV_MUX) &&
+         gst_element_register(plugin, "enhancedflvmux", GST_RANK_NONE, GST_TYPE_ENHANCED_FLV_MUX) &&
          rtmpgst::register_enhanced_flv_typefind(plugin);
 }
 
