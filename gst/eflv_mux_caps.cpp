@@ -120,6 +120,8 @@ bool video_track(const GstStructure* s, MuxTrack& t, std::string* error) {
   }
   if (gst_structure_has_name(s, "video/x-vp9") || gst_structure_has_name(s, "video/x-vp8")) {
     t.codec = gst_structure_has_name(s, "video/x-vp9") ? CodecKind::kVp9 : CodecKind::kVp8;
+    if (string_is(s, "alignment", "frame"))  // a tag carries a whole super frame
+      return fail(error, "VP9 must be alignment=super-frame (vp9parse gives it)");
     rtmp::VpConfig c;
     read_vp_config(s, t, c);
     t.sequence_start = rtmp::write_vp_config(c);

@@ -28,7 +28,7 @@ enum { PROP_0, PROP_STREAMABLE, PROP_METADATACREATOR, PROP_ENCODER };
   "video/x-h265, stream-format=(string){ hvc1, hev1 }, "                  \
   "alignment=(string)au; "                                                \
   "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu; " \
-  "video/x-vp9, alignment=(string)super-frame; video/x-vp8"
+  "video/x-vp9; video/x-vp8"
 #define AUDIO_CAPS                                                                     \
   "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)raw; "                 \
   "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; audio/x-opus; " \

@@ -676,6 +676,7 @@ GST_START_TEST(test_bad_caps_error) {
        "codec_data"},
       {"audio_0", "audio/x-flac, framed=true, rate=44100, channels=2", "STREAMINFO"},
       {"audio_0", "audio/x-opus, rate=48000, channels=6, channel-mapping-family=0", "OpusHead"},
+      {"video_0", "video/x-vp9, alignment=frame", "super-frame"},
   };
   for (const auto& c : cases) {
     MuxRun run = run_mux({{c.pad, c.caps, frames(3, 40, false)}});
