@@ -271,6 +271,12 @@ TEST(MuxRecords, FlacSequenceStartFromEveryHeaderForm) {
   const Bytes marker = hex("664c6143");
   const Bytes streaminfo(ffmpeg.begin() + 4, ffmpeg.end());
   EXPECT_EQ(flac_sequence_start({marker, streaminfo, comment}), one);
+  // "fLaC" and the blocks split anywhere into two header buffers: the same sequence start.
+  const Bytes blocks = test::cat({ffmpeg, comment});
+  for (size_t cut = 0; cut <= blocks.size(); ++cut) {
+    const ByteView all(blocks);
+    EXPECT_EQ(flac_sequence_start({all.first(cut), all.subspan(cut)}), one) << cut;
+  }
   EXPECT_EQ(flac_sequence_start({streaminfo}), std::nullopt);       // no marker
   EXPECT_EQ(flac_sequence_start({marker, comment}), std::nullopt);  // STREAMINFO not first
   EXPECT_EQ(flac_sequence_start({hex("7f464c4143")}), std::nullopt);
