@@ -233,6 +233,8 @@ GstFlowReturn write_next(GstEnhancedFlvMux* self, const Head& head) {
   f.duration_ns =
       GST_BUFFER_DURATION_IS_VALID(buf) ? static_cast<int64_t>(GST_BUFFER_DURATION(buf)) : 0;
   f.keyframe = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  gst_aggregator_selected_samples(GST_AGGREGATOR(self), GST_BUFFER_PTS(buf), GST_BUFFER_DTS(buf),
+                                  GST_BUFFER_DURATION(buf), nullptr);
   GstMapInfo map;
   if (!gst_buffer_map(buf, &map, GST_MAP_READ)) {
     gst_buffer_unref(buf);
