@@ -4,6 +4,7 @@
 
 #include "flv_typefind.hpp"
 #include "gstenhancedflvdemux.hpp"
+#include "gstenhancedflvmux.hpp"
 #include "gstrtmpsink.hpp"
 #include "gstrtmpsrc.hpp"
 #include "rtmp_bus.hpp"
@@ -18,6 +19,8 @@ static gboolean plugin_init(GstPlugin* plugin) {
          // typefinder's for FLV with Enhanced RTMP tags); docs/enhanced-flv-demux.md.
          gst_element_register(plugin, "enhancedflvdemux", GST_RANK_PRIMARY + 1,
                               GST_TYPE_ENHANCED_FLV_DEMUX) &&
+         // A muxer is chosen by name, never autoplugged (docs/enhanced-flv-mux.md).
+         gst_element_register(plugin, "enhancedflvmux", GST_RANK_NONE, GST_TYPE_ENHANCED_FLV_MUX) &&
          rtmpgst::register_enhanced_flv_typefind(plugin);
 }
 

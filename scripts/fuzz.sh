@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(amf0 auth chunk_reader client_connection enhanced_tags flv_demux flv_reader handshake rtmpt_codec socks_client)
+[ ${#targets[@]} -gt 0 ] || targets=(amf0 auth chunk_reader client_connection enhanced_tags flv_demux flv_mux flv_reader handshake rtmpt_codec socks_client)
 dir=${FUZZ_BUILD_DIR:-fuzz-build}
 if [ ! -f "$dir/build.ninja" ]; then
   CC=clang CXX=clang++ meson setup "$dir" -Dfuzzing=true -Dsanitize=true -Dintegration=disabled >/dev/null
