@@ -105,6 +105,24 @@ class Arrival(NamedTuple):
     at: float           # CLOCK_MONOTONIC seconds when its last byte came out of rtmp2src
 
 
+def tag_times(flv: Path, marks_path: Path) -> list[Arrival]:
+    """Each complete tag of the byte stream `flv`, with the time its last byte passed, from
+    `marks_path`: lines `<CLOCK_MONOTONIC ns> <end offset>` (arrival_probe.py, timed_launch.py
+    --times)."""
+    marks = []
+    for line in Path(marks_path).read_text().splitlines():
+        ns, end = line.split()
+        marks.append((int(end), int(ns) / 1e9))
+    out, i = [], 0
+    for tag in read_tags(flv):
+        while i < len(marks) and marks[i][0] < tag.end:
+            i += 1
+        if i == len(marks):
+            break
+        out.append(Arrival(tag, marks[i][1]))
+    return out
+
+
 class Subscriber(H.BackgroundProcess):
     """arrival_probe.py on `url`, writing `out` and `out`.arrivals."""
 
@@ -120,19 +138,7 @@ class Subscriber(H.BackgroundProcess):
         H.wait_file_stable(self.out, stable_for=quiet, timeout=timeout, min_size=0)
 
     def arrivals(self) -> list[Arrival]:
-        marks = []
-        arrivals_path = Path(str(self.out) + ".arrivals")
-        for line in arrivals_path.read_text().splitlines():
-            ns, end = line.split()
-            marks.append((int(end), int(ns) / 1e9))
-        out, i = [], 0
-        for tag in read_tags(self.out):
-            while i < len(marks) and marks[i][0] < tag.end:
-                i += 1
-            if i == len(marks):
-                break
-            out.append(Arrival(tag, marks[i][1]))
-        return out
+        return tag_times(self.out, Path(str(self.out) + ".arrivals"))
 
 
 # --------------------------------------------------------------------------
@@ -167,10 +173,12 @@ class Message(NamedTuple):
 
 
 class Publisher(H.BackgroundProcess):
-    """timed_launch.py running `pipeline` (its rtmpsink named "sink")."""
+    """timed_launch.py running `pipeline` (its rtmpsink named "sink"); `times`: (element, file)
+    for timed_launch.py --times."""
 
-    def __init__(self, pipeline: str, log: Path):
-        super().__init__([sys.executable, TIMED_LAUNCH, pipeline], log, grace=20.0)
+    def __init__(self, pipeline: str, log: Path, times: tuple[str, Path] | None = None):
+        extra = ["--times", times[0], str(times[1])] if times else []
+        super().__init__([sys.executable, TIMED_LAUNCH, pipeline, *extra], log, grace=20.0)
 
     def messages(self) -> list[Message]:
         out = []
@@ -208,18 +216,40 @@ class Publisher(H.BackgroundProcess):
 # --------------------------------------------------------------------------
 
 def relative_delays(arrivals: list[Arrival]) -> list[tuple[float, float]]:
-    """(arrival time, delay) per tag: the time between a tag's media timestamp and its arrival,
-    less the smallest such time in the run (the path's fixed part: encoder, server, player)."""
-    if not arrivals:
+    """(arrival time, delay) per audio or video frame: the time between its media timestamp and
+    its arrival, less the smallest such time in the run (the path's fixed part). Metadata and
+    sequence headers are left out: the server sends them when it likes (nginx-rtmp sends
+    metadata at once, and again with the first frames)."""
+    raw = [(a.at, a.at - a.tag.timestamp / 1000.0) for a in arrivals
+           if a.tag.is_audio_frame or a.tag.is_video_frame]
+    if not raw:
         return []
-    raw = [(a.at, a.at - a.tag.timestamp / 1000.0) for a in arrivals]
     floor = min(d for _, d in raw)
     return [(at, d - floor) for at, d in raw]
 
 
+def transit_delays(produced: list[Arrival], arrived: list[Arrival]) -> list[tuple[float, float]]:
+    """(arrival time, seconds from production to arrival) of each audio or video frame that
+    arrived, matched in order by timestamp and content."""
+    key = lambda t: (t.type, t.timestamp, t.md5)  # noqa: E731
+    made: dict[tuple, list[float]] = {}
+    for p in produced:
+        if p.tag.is_audio_frame or p.tag.is_video_frame:
+            made.setdefault(key(p.tag), []).append(p.at)
+    out = []
+    for a in arrived:
+        if a.tag.is_audio_frame or a.tag.is_video_frame:
+            times = made.get(key(a.tag))
+            assert times, f"arrived but never produced: {a.tag.type} ts {a.tag.timestamp}"
+            out.append((a.at, a.at - times.pop(0)))
+    return out
+
+
 def frame_keys(tags: list[Tag], kind: str) -> list[str]:
+    """"timestamp:md5" of each audio or video frame (sequence headers left out: servers repeat
+    them)."""
     pick = (lambda t: t.is_audio_frame) if kind == "audio" else (lambda t: t.is_video_frame)
-    return [t.md5 for t in tags if pick(t)]
+    return [f"{t.timestamp}:{t.md5}" for t in tags if pick(t)]
 
 
 def assert_subscriber_got(recorded: list[Tag], got: list[Tag], name: str) -> None:

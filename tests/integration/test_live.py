@@ -64,14 +64,17 @@ def live_ok(sink):
             pytest.fail(f"{factory} is missing (scripts/install-deps.sh installs it)")
 
 
-def decode_errors(path: Path) -> str:
-    """ffmpeg decoding the video of `path` with -xerror: its complaints (empty when clean).
-    Every frame goes to the null output as decoded, with its own timestamp (no frame rate
-    conversion: frames missing after a drop must not count as a timing problem)."""
+def decode(path: Path) -> tuple[int, str]:
+    """ffmpeg decoding the video of `path` with -xerror: (frames decoded, its complaints; empty
+    when clean). The frames are numbered in order on the way out, without frame rate
+    conversion: frames missing after a drop, or two frames the encoder stamped alike (x264enc !
+    flvmux does that now and then on a loaded machine; the sink passes the stream on as it is),
+    are not decoding errors."""
     r = subprocess.run([H.FFMPEG, "-nostdin", "-v", "error", "-xerror", "-i", str(path),
-                        "-map", "0:v", "-fps_mode", "passthrough", "-enc_time_base", "-1",
-                        "-f", "null", "-"], capture_output=True, text=True, timeout=120)
-    return r.stderr.strip() + ("" if r.returncode == 0 else f"\n(exit code {r.returncode})")
+                        "-map", "0:v", "-vf", "setpts=N/FRAME_RATE/TB", "-fps_mode", "passthrough",
+                        "-f", "framecrc", "-"], capture_output=True, text=True, timeout=120)
+    frames = len([l for l in r.stdout.splitlines() if l and not l.startswith("#")])
+    return frames, r.stderr.strip() + ("" if r.returncode == 0 else f"\n(exit {r.returncode})")
 
 
 def assert_gop_heads(published: list[L.Tag], received: list[L.Tag]) -> int:
@@ -81,7 +84,7 @@ def assert_gop_heads(published: list[L.Tag], received: list[L.Tag]) -> int:
     pos = 0
     missing = 0
     for n, gop in enumerate(L.gops(published)):
-        keys = [t.md5 for t in gop]
+        keys = [f"{t.timestamp}:{t.md5}" for t in gop]
         head = 0
         while head < len(keys) and pos + head < len(got) and got[pos + head] == keys[head]:
             head += 1
@@ -103,6 +106,10 @@ def delay_buckets(delays: list[tuple[float, float]], t0: float) -> dict[int, flo
 
 
 def test_latency_bound_over_a_link_at_half_the_bitrate(live_ok, tmp_path):
+    """Two live streams at once, each through its own link at half its bitrate (50 ms delay),
+    with subscribers that note when each tag arrives: "bounded" with max-latency=1000,
+    "unbounded" with max-latency=0. After 20 s the bounded one's link is opened up, 5 s later
+    the other's, and both publishers get EOS."""
     half = STREAM_BYTES_PER_S / 2
     with H.NginxRtmp(ACK_WINDOW, workdir=tmp_path / "nginx") as ng, \
             ThrottleProxy(ng.port, up_rate=half, delay=LINK_DELAY) as link_a, \
@@ -113,10 +120,10 @@ def test_latency_bound_over_a_link_at_half_the_bitrate(live_ok, tmp_path):
         sub_b.wait_ready(ng, "unbounded")
         pub_a = L.Publisher(live_pipeline(f"rtmp://127.0.0.1:{link_a.port}/live/bounded",
                                           tmp_path / "pub_a.flv", "max-latency=1000"),
-                            tmp_path / "pub_a.log")
+                            tmp_path / "pub_a.log", times=("mux", tmp_path / "made_a.txt"))
         pub_b = L.Publisher(live_pipeline(f"rtmp://127.0.0.1:{link_b.port}/live/unbounded",
                                           tmp_path / "pub_b.flv", "max-latency=0"),
-                            tmp_path / "pub_b.log")
+                            tmp_path / "pub_b.log", times=("mux", tmp_path / "made_b.txt"))
         with pub_a, pub_b:
             ng.wait_publisher("live", "bounded", timeout=30)
             ng.wait_publisher("live", "unbounded", timeout=30)
@@ -157,25 +164,34 @@ def test_latency_bound_over_a_link_at_half_the_bitrate(live_ok, tmp_path):
     assert missing > 0 and stats_a["frames-dropped"] == missing, stats_a
     assert L.frame_keys(rec_b, "video") == L.frame_keys(pub_b_tags, "video")
     assert pub_b.stats()["frames-dropped"] == 0
-    assert decode_errors(sub_a.out) == ""
-    video_ts = [a.tag.timestamp for a in arr_a if a.tag.is_video_frame]
-    assert all(a < b for a, b in zip(video_ts, video_ts[1:])), video_ts
+    decoded, complaints = decode(sub_a.out)
+    assert complaints == "" and decoded == len(L.frame_keys(L.read_tags(sub_a.out), "video")), \
+        (decoded, complaints)
 
-    # The delay: bounded within the bound plus what the link holds, for the whole congested run;
-    # without the bound it grows by about half a second per second.
-    # Below the sink's queue: the kernel's unsent share under a bound (16 KiB) and the proxy's
-    # receive buffer (2 * 4096); on top of the bound: one key frame, which is never dropped
-    # (the largest after the first, which goes out alone at the start).
+    # The delay of each frame from the muxer's output (the time the frame was ready to be
+    # published: an encoder that falls behind on a loaded machine is not the sink's doing) to
+    # its arrival at the subscriber, less the same delay once the link was open and the
+    # backlog gone (the path's own part: the sink's clock synchronisation, the server, the
+    # player). Bounded: within the bound plus what the link holds, for the whole congested run.
+    # Unbounded: half a second more every second. What the link holds: the kernel's unsent
+    # share under a bound (16 KiB) and the proxy's receive buffer (2 * 4096); and on top of the
+    # bound one key frame, never dropped (the largest after the first, which goes out alone).
     keyframes = [len(t.data) for t in pub_a_tags if t.is_video_frame and t.keyframe][1:]
     link_holds = (16 * 1024 + 2 * 4096 + max(keyframes)) / half
     allowed = 1.0 + LINK_DELAY + link_holds + 0.5
-    delays_a = delay_buckets(L.relative_delays(arr_a), t0)
-    delays_b = delay_buckets(L.relative_delays(arr_b), t0)
-    print(f"allowed {allowed:.2f} s; per second, bounded: {delays_a}\nunbounded: {delays_b}")
+    rel_a = L.transit_delays(L.tag_times(tmp_path / "pub_a.flv", tmp_path / "made_a.txt"), arr_a)
+    rel_b = L.transit_delays(L.tag_times(tmp_path / "pub_b.flv", tmp_path / "made_b.txt"), arr_b)
+    settled = sorted(d for at, d in rel_a if t_open + 2 <= at < t_open + OPEN_S - 0.5)
+    assert settled, "no frame arrived after the link was opened up"
+    base = settled[len(settled) // 2]
+    delays_a = delay_buckets([(at, d - base) for at, d in rel_a], t0)
+    delays_b = delay_buckets([(at, d - base) for at, d in rel_b], t0)
+    print(f"allowed {allowed:.2f} s over {base:.2f} s; per second, bounded: "
+          f"{ {k: round(v, 2) for k, v in delays_a.items()} }\n"
+          f"unbounded: { {k: round(v, 2) for k, v in delays_b.items()} }")
     congested = [d for k, d in delays_a.items() if 0 <= k < CONGESTED_S]
     assert max(congested) <= allowed, delays_a
-    late = [d for k, d in delays_a.items() if CONGESTED_S + 2 <= k < CONGESTED_S + OPEN_S - 1]
-    assert late and max(late) < 0.5, f"no recovery after the link opened: {delays_a}"
+    assert max(congested) > 0.5, f"no backlog to drain: {delays_a}"
     third = int(CONGESTED_S / 3)
     grows = [delays_b.get(k, 0) for k in (third, 2 * third, 3 * third - 1)]
     assert grows[0] + 1.5 < grows[1] and grows[1] + 1.5 < grows[2], delays_b

@@ -171,6 +171,6 @@ def test_pacing_a_file_follows_its_timestamps(ours, nginx, tmp_path):
     L.assert_subscriber_got(tags, [a.tag for a in arrivals], "paced")
     delays = [d for _at, d in L.relative_delays(arrivals)]
     print(f"arrival minus timestamp: spread {max(delays):.3f} s")
-    assert max(delays) < 0.5, "frames arrived ahead of their time, or fell behind"
+    assert max(delays) < 0.75, "frames arrived ahead of their time, or fell behind"
     span = arrivals[-1].at - arrivals[0].at
     assert duration - 0.3 <= span <= duration + 0.5, span

@@ -8,7 +8,12 @@ and flushed at once, every element message, error and the end, stamped with CLOC
     <ns> eos
     <ns> stats <structure as text>      (the `stats` of the element named "sink", at the end)
 
-    /usr/bin/python3 timed_launch.py 'videotestsrc ... ! rtmpsink name=sink location=...'
+    /usr/bin/python3 timed_launch.py 'videotestsrc ... ! rtmpsink name=sink location=...' \
+        [--times ELEMENT FILE]
+
+--times: every buffer that leaves ELEMENT's src pad adds a line `<CLOCK_MONOTONIC ns> <end
+offset>` to FILE (as arrival_probe.py does for what a subscriber receives), so that a test can
+tell when each byte of the stream was produced.
 
 SIGINT or SIGTERM sends EOS (as gst-launch-1.0 -e does); a second one stops at once. Exit code
 0 after EOS, 1 after an error, 2 when the description does not parse.
@@ -37,6 +42,20 @@ def main() -> int:
     except GLib.Error as e:
         say(f"error parse {e.message}")
         return 2
+    times = None
+    if len(sys.argv) == 5 and sys.argv[2] == "--times":
+        times = open(sys.argv[4], "w")
+        offset = 0
+
+        def on_buffer(_pad, info):
+            nonlocal offset
+            offset += info.get_buffer().get_size()
+            times.write(f"{time.monotonic_ns()} {offset}\n")
+            times.flush()
+            return Gst.PadProbeReturn.OK
+
+        pad = pipeline.get_by_name(sys.argv[3]).get_static_pad("src")
+        pad.add_probe(Gst.PadProbeType.BUFFER, on_buffer)
     loop = GLib.MainLoop()
     code = 0
     stopping = False
@@ -82,6 +101,8 @@ def main() -> int:
         say(f"stats {sink.get_property('stats').to_string()}")
     pipeline.set_state(Gst.State.NULL)
     bus.remove_signal_watch()
+    if times is not None:
+        times.close()
     return code
 
 
