@@ -1,6 +1,7 @@
-"""Helpers for the live publishing tests (test_live.py): a subscriber that notes when each tag
-arrived (arrival_probe.py), a publisher whose bus messages carry times (timed_launch.py), FLV
-read up to its last complete tag, and the figures the tests judge: per-tag delays, GOPs."""
+"""Helpers for the live publishing tests (test_live.py, test_live_files.py): files at a given
+bit rate, a subscriber that notes when each tag arrived (arrival_probe.py), a publisher whose
+bus messages carry times and that can note when each tag was produced (timed_launch.py), FLV
+read up to its last complete tag, and the figures the tests judge: per-frame delays, GOPs."""
 
 from __future__ import annotations
 

@@ -6,14 +6,15 @@ added one-way delay). test_live_files.py has the end of stream and the pacing of
   link at half its bitrate with max-latency=1000, and at the same time a second one with
   max-latency=0 through an equal link: every audio frame reaches the server and a subscriber;
   the video that arrives is whole GOP heads (the tail of a GOP after a dropped frame is gone,
-  key frames never are) and decodes without an error; the delay from a frame's timestamp to
-  its arrival stays within the bound plus what the link holds, while without the bound it keeps
-  growing; rtmp-congestion messages come while the link is slow and clear once it is opened up.
+  key frames never are) and decodes without an error; the delay of a frame from the muxer to
+  the subscriber stays within the bound plus what the link holds, while without the bound it
+  keeps growing; rtmp-congestion messages come while the link is slow, without a break, and
+  clear once it is opened up.
 - peak-kbps: the send rate measured at the proxy stays at the cap.
 - examples/dynamic_bitrate.py lowers the encoder's bitrate when congested and raises it back
   step by step once the link is opened up.
 
-Run length: the bounded stream is congested for 20 s, five or six cycles of filling up to the
+Run length: the bounded stream is congested for 20 s, six or seven cycles of filling up to the
 bound, dropping a GOP's tail and resuming at a key frame, each like the one before; the
 unbounded one grows by half a second every second, unmistakable after a few seconds. The issue's
 60 s would add 40 s of CI time and no state that 20 s does not reach.
