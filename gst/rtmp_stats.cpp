@@ -27,7 +27,7 @@ GstStructure* stats_to_structure(const rtmpsession::SessionStats& s) {
                            "queued-ms", G_TYPE_UINT, s.queued_ms,                              //
                            "frames-dropped", G_TYPE_UINT64, s.frames_dropped,                  //
                            "congested", G_TYPE_BOOLEAN, s.congested,                           //
-                           "send-rate", G_TYPE_DOUBLE, s.bitrate_bps,                          //
+                           "send-rate", G_TYPE_DOUBLE, s.send_rate_bps,                        //
                            "out-window-ack-size", G_TYPE_UINT, s.out_window_ack_size,          //
                            "in-bytes-acked", G_TYPE_UINT64, s.bytes_acked_to_peer,             //
                            nullptr);

@@ -1,6 +1,8 @@
 // When to tell the application about congestion on the publish path, without I/O: the stream is
 // congested while more media waits to be sent than a threshold (half the latency bound, or 1 s
-// without one). While congested, a report at most every kReportEveryUs; one when it clears.
+// without one), and for kDropHoldUs after a frame was dropped for the latency bound (dropping a
+// GOP's tail empties the queue, but the link is no faster: it fills again). While congested, a
+// report at most every kReportEveryUs; one when it clears.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@ class CongestionMonitor {
  public:
   static constexpr int64_t kReportEveryUs = 500'000;
   static constexpr uint32_t kThresholdWithoutBoundMs = 1000;
+  static constexpr int64_t kDropHoldUs = 2'000'000;
 
   // The threshold for a latency bound of `max_latency_ms` (0 = no bound).
   static uint32_t threshold_ms(uint32_t max_latency_ms) {
@@ -42,6 +45,8 @@ class CongestionMonitor {
   bool reported_ = false;   // as last reported
   bool reported_once_ = false;
   int64_t last_report_us_ = 0;
+  uint64_t frames_dropped_ = 0;  // as last seen
+  int64_t last_drop_us_ = -1;    // when they last grew (-1 = never)
 };
 
 }  // namespace rtmpsession

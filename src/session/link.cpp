@@ -78,7 +78,7 @@ std::string Link::transport_description() const {
 void Link::on_connected(GSocket* socket) {
   transport_ = make_transport(connection_, socket, clock_);  // owns the socket now
   socket_ = socket;
-  if (unsent_limit_) limit_unsent(unsent_limit_);
+  if (unsent_limit_) apply_unsent_limit();
   if (peak_kbps_ && !apply_pacing()) return;
   observer_.on_link_connected();
   if (!retired_) continue_establish();
@@ -235,9 +235,13 @@ uint64_t Link::unsent_below_client() const {
 void Link::limit_unsent(uint32_t bytes) {
   if (bytes == unsent_limit_) return;
   unsent_limit_ = bytes;
+  if (socket_) apply_unsent_limit();
+}
+
+void Link::apply_unsent_limit() {
   // 0: no limit of ours (the kernel's default, "unlimited", is UINT_MAX).
-  gint value = bytes ? static_cast<gint>(bytes) : -1;
-  if (socket_) g_socket_set_option(socket_, IPPROTO_TCP, TCP_NOTSENT_LOWAT, value, nullptr);
+  gint value = unsent_limit_ ? static_cast<gint>(unsent_limit_) : -1;
+  g_socket_set_option(socket_, IPPROTO_TCP, TCP_NOTSENT_LOWAT, value, nullptr);
 }
 
 void Link::shutdown_write() {

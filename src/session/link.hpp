@@ -94,6 +94,7 @@ class Link {
   void read_some();
   void continue_establish();
   bool apply_pacing();
+  void apply_unsent_limit();  // unsent_limit_ to the socket
   void start_client();
   void fail(ErrorKind kind, std::string message);
   uint32_t now_ms() const;

@@ -17,6 +17,10 @@ class LinkPort : public OutputPort {
       : link_(link), state_(state) {}
   size_t pending() const override { return link_->client()->pending_output(); }
   uint64_t written() const override { return link_->client()->counters().bytes_out; }
+  uint64_t delivered() const override {
+    uint64_t written = this->written(), held = link_->unsent_below_client();
+    return written > held ? written - held : 0;
+  }
   void send(rtmp::MediaMessage&& m) override { link_->client()->send_media(std::move(m)); }
   bool flush() override {
     link_->flush();

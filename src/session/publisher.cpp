@@ -92,7 +92,7 @@ Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us) {
   bool took = false;
   rtmp::MediaMessage m;
   for (;;) {
-    on_written(port.written());
+    on_delivered(port.delivered());
     Next n = Next::kEmpty;
     while (port.pending() < max_pending && (n = next(&m)) == Next::kMessage) {
       const uint32_t ts = m.timestamp;
@@ -108,7 +108,7 @@ Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us) {
       result.connected = false;
       return result;
     }
-    on_written(port.written());
+    on_delivered(port.delivered());
     if (port.pending() > 0 || queue_.empty()) break;
   }
   result.next_round_us = drained(now_us, took);
@@ -116,24 +116,25 @@ Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us) {
 }
 
 void Publisher::on_sent(uint32_t timestamp, uint64_t end_offset) {
-  unwritten_.emplace_back(end_offset, timestamp);
+  undelivered_.emplace_back(end_offset, timestamp);
 }
 
-void Publisher::on_written(uint64_t bytes_written) {
-  while (!unwritten_.empty() && unwritten_.front().first <= bytes_written) unwritten_.pop_front();
+void Publisher::on_delivered(uint64_t bytes_delivered) {
+  while (!undelivered_.empty() && undelivered_.front().first <= bytes_delivered)
+    undelivered_.pop_front();
 }
 
 uint32_t Publisher::queued_duration_ms() const {
   if (!any_pushed_.load()) return 0;
   uint32_t newest = newest_ts_.load();
-  if (!unwritten_.empty()) return span_ms(unwritten_.front().second, newest);
+  if (!undelivered_.empty()) return span_ms(undelivered_.front().second, newest);
   std::optional<uint32_t> front = queue_.front_media_timestamp();
   return front ? span_ms(*front, newest) : 0;
 }
 
 void Publisher::on_disconnected() {
   queue_.set_drop_oldest(options_.reconnect_buffer_bytes);
-  unwritten_.clear();  // what the lost connection did not write is gone with it
+  undelivered_.clear();  // what the lost connection did not deliver is gone with it
 }
 
 std::vector<rtmp::Message> Publisher::on_streaming(bool resuming) {

@@ -4,7 +4,7 @@
 // server's ReconnectRequest carried out at a key frame, and the latency bound: when more than
 // max_latency_ms of media waits to be sent, video frames are dropped (never audio, headers or
 // key frames) and their track waits for its next key frame. The session asks next() for what
-// to send and tells on_sent()/on_written() how far the bytes got.
+// to send and tells on_sent()/on_delivered() how far the bytes got.
 //
 // Threads: push(), close(), set_flushing() on the streaming/application threads; everything
 // else on the session thread.
@@ -29,6 +29,9 @@ class OutputPort {
   virtual ~OutputPort() = default;
   virtual size_t pending() const = 0;    // bytes in the output, not yet written
   virtual uint64_t written() const = 0;  // bytes written in all
+  // Bytes the server has: written, less what the layers below (transport, kernel) still hold
+  // for it, unsent or not yet acknowledged.
+  virtual uint64_t delivered() const { return written(); }
   virtual void send(rtmp::MediaMessage&& m) = 0;
   // Writes what the socket takes; false when the connection is gone or no longer publishing.
   virtual bool flush() = 0;
@@ -70,8 +73,9 @@ class Publisher {
   // The message next() gave went into the output; its last byte is at `end_offset` of the
   // connection's output (bytes written + pending after queueing it).
   void on_sent(uint32_t timestamp, uint64_t end_offset);
-  // The connection has written `bytes_written` bytes in all.
-  void on_written(uint64_t bytes_written);
+  // The server has `bytes_delivered` bytes of the connection's output in all (written to the
+  // socket and no longer held by the kernel).
+  void on_delivered(uint64_t bytes_delivered);
 
   // The connection broke and the session reconnects: keep at most reconnect_buffer_bytes of
   // media meanwhile (oldest dropped), and never block the streaming thread.
@@ -93,8 +97,8 @@ class Publisher {
   void begin_timed_round() { burst_.store(false); }
   int64_t drained(int64_t now_us, bool took_media);
 
-  // Media waiting to be sent, in ms: from the oldest message not yet written to the socket to
-  // the newest one pushed.
+  // Media waiting to be sent, in ms: from the oldest message the server does not have yet
+  // (queued, in the output, or held by the kernel) to the newest one pushed.
   uint32_t queued_duration_ms() const;
   uint32_t max_latency_ms() const { return max_latency_ms_.load(); }
 
@@ -119,7 +123,7 @@ class Publisher {
   std::atomic<uint32_t> max_latency_ms_;
   std::atomic<uint32_t> newest_ts_{0};  // the last media pushed
   std::atomic<bool> any_pushed_{false};
-  std::deque<std::pair<uint64_t, uint32_t>> unwritten_;  // (end offset, timestamp) in the output
+  std::deque<std::pair<uint64_t, uint32_t>> undelivered_;  // (end offset, timestamp) sent
   std::atomic<uint64_t> skipped_{0};
   std::atomic<uint64_t> latency_dropped_{0};
   // Burst draining (see drained()): set while a timed round is due; read by push().

@@ -409,12 +409,13 @@ double Session::send_rate_bps(int64_t now) const {
   SessionStats s;
   std::lock_guard lock(mutex_);
   stats_tracker_.fill(&s, now);
-  return s.bitrate_bps;
+  return s.send_rate_bps;
 }
 
 void Session::check_congestion(int64_t now) {
   if (connection_.role() != Role::kPublish) return;
-  publisher_.on_written(link_ && link_->client() ? link_->client()->counters().bytes_out : 0);
+  publish_stats();  // the counters and the send rate as of now
+  if (link_ && link_->client()) publisher_.on_delivered(LinkPort(link_, state_).delivered());
   CongestionReport r;
   r.queued_ms = publisher_.queued_duration_ms();
   r.queued_bytes = outstanding_bytes();
@@ -542,13 +543,17 @@ void Session::check_deadlines(int64_t now) {
     return;
   }
   int64_t stall = link_ ? link_->write_stall_since_us() : 0;
-  if (stall && connection_.timeout_ms > 0 &&
-      now - stall >= int64_t{connection_.timeout_ms} * 1000) {
-    fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
+  bool stalled =
+      stall && connection_.timeout_ms > 0 && now - stall >= int64_t{connection_.timeout_ms} * 1000;
+  // After the end of stream: nothing delivered for `timeout`, or past the drain deadline.
+  if (end_.started()) end_.on_outstanding(now, outstanding_bytes());
+  if (end_.started() && (stalled || end_.stalled(now) || end_.overdue(now))) {
+    bool overdue = end_.overdue(now);
+    fail(ErrorKind::kUndelivered, end_.undelivered_text(outstanding_bytes(), now, !overdue));
     return;
   }
-  if (end_.overdue(now)) {
-    fail(ErrorKind::kUndelivered, end_.undelivered_text(outstanding_bytes(), now));
+  if (stalled) {
+    fail(ErrorKind::kTimeout, "timed out after " + secs + ": the server stopped reading");
     return;
   }
   if (end_.close_wait_over(now))
@@ -572,8 +577,9 @@ void Session::rearm() {
 // Copies what the session thread knows into what stats() reads (the rate is computed there).
 void Session::publish_stats() {
   const rtmp::ClientConnection* client = link_ ? link_->client() : nullptr;
+  uint64_t held = link_ ? link_->unsent_below_client() : 0;
   std::lock_guard lock(mutex_);
-  stats_tracker_.update(client ? &client->counters() : nullptr, clock_.now_us());
+  stats_tracker_.update(client ? &client->counters() : nullptr, clock_.now_us(), held);
   stats_.reconnects = policy_.reconnects();
   stats_.attempt = policy_.attempt();
   stats_.dropped_messages = publisher_.dropped_messages();

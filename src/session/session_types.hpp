@@ -60,6 +60,7 @@ struct SessionStats {
   uint32_t out_window_ack_size = 0;
   uint64_t queued_bytes = 0;
   double bitrate_bps = 0;         // outgoing (publish) or incoming (play), over the last seconds
+  double send_rate_bps = 0;       // publish: what reached the server, over the last seconds
   uint32_t reconnects = 0;        // successful reconnections
   uint32_t attempt = 1;           // connection attempt of the current series
   uint64_t dropped_messages = 0;  // sink: media dropped while reconnecting (oldest first)

@@ -25,17 +25,17 @@ void copy_settings(rtmp::ClientCounters& into, const rtmp::ClientCounters& c) {
 
 }  // namespace
 
-void StatsTracker::update(const rtmp::ClientCounters* current, int64_t now_us) {
+void StatsTracker::update(const rtmp::ClientCounters* current, int64_t now_us, uint64_t held) {
   total_ = carried_;
   if (current) {
     add_totals(total_, *current);
     copy_settings(total_, *current);
   }
+  delivered_ = total_.bytes_out > held ? total_.bytes_out - held : 0;
   uint64_t bytes = role_ == Role::kPublish ? total_.bytes_out : total_.bytes_in;
-  if (samples_.empty() || now_us - samples_.back().first >= kSampleEveryUs)
-    samples_.emplace_back(now_us, bytes);
-  while (samples_.size() > 2 && now_us - samples_.front().first > kRateWindowUs)
-    samples_.pop_front();
+  if (samples_.empty() || now_us - samples_.back().us >= kSampleEveryUs)
+    samples_.push_back(Sample{now_us, bytes, delivered_});
+  while (samples_.size() > 2 && now_us - samples_.front().us > kRateWindowUs) samples_.pop_front();
 }
 
 void StatsTracker::connection_ended(const rtmp::ClientCounters& c) {
@@ -55,14 +55,19 @@ void StatsTracker::fill(SessionStats* s, int64_t now_us) const {
   s->out_chunk_size = total_.out_chunk_size;
   s->in_chunk_size = total_.in_chunk_size;
   s->in_window_ack_size = total_.in_window_ack_size;
-  // Over the samples of the last window (or the two oldest kept), up to now.
   uint64_t bytes = role_ == Role::kPublish ? total_.bytes_out : total_.bytes_in;
+  s->bitrate_bps = rate_bps(&Sample::bytes, bytes, now_us);
+  s->send_rate_bps = role_ == Role::kPublish ? rate_bps(&Sample::delivered, delivered_, now_us) : 0;
+}
+
+double StatsTracker::rate_bps(uint64_t Sample::*value, uint64_t current, int64_t now_us) const {
   auto first = samples_.begin();
   while (first != samples_.end() && std::next(first) != samples_.end() &&
-         now_us - std::next(first)->first >= kRateWindowUs)
+         now_us - std::next(first)->us >= kRateWindowUs)
     ++first;
-  int64_t span = first == samples_.end() ? 0 : now_us - first->first;
-  s->bitrate_bps = span > 0 ? double(bytes - first->second) * 8.0 * 1e6 / double(span) : 0;
+  int64_t span = first == samples_.end() ? 0 : now_us - first->us;
+  if (span <= 0 || current < (*first).*value) return 0;
+  return double(current - (*first).*value) * 8.0 * 1e6 / double(span);
 }
 
 }  // namespace rtmpsession

@@ -48,6 +48,7 @@ struct TestConfig {
   std::string tls_ca_file;
   std::string proxy;
   uint32_t max_latency_ms = 0;  // tests publish as fast as they can (like sync=false)
+  uint32_t peak_kbps = 0;
 
   config::Settings settings() const {
     config::Settings s;
@@ -74,6 +75,7 @@ struct TestConfig {
     s.proxy = proxy;
     s.max_latency_ms = max_latency_ms;
     s.live_pacing = max_latency_ms > 0;
+    s.peak_kbps = peak_kbps;
     return s;
   }
   config::Connection connection() const {

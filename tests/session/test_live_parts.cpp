@@ -113,6 +113,7 @@ class FakePort : public OutputPort {
  public:
   size_t pending() const override { return queued_ - written_; }
   uint64_t written() const override { return written_; }
+  uint64_t delivered() const override { return written_ > held ? written_ - held : 0; }
   void send(rtmp::MediaMessage&& m) override {
     queued_ += m.payload.size() + 12;
     sent.push_back(m.to_message());
@@ -122,6 +123,7 @@ class FakePort : public OutputPort {
     return connected;
   }
   size_t capacity = SIZE_MAX;  // bytes written per flush
+  uint64_t held = 0;           // of the bytes written, those the kernel still holds
   bool connected = true;
   std::vector<Message> sent;
 
@@ -176,6 +178,28 @@ TEST(PublisherLatency, UnderTheBoundNothingIsDroppedAndAfterADropTheTrackResumes
   ASSERT_EQ(port.sent.size(), before + 2);
   EXPECT_EQ(port.sent[before].timestamp, 1500u);
   EXPECT_EQ(port.sent[before + 1].timestamp, 1600u);
+}
+
+// Written to the socket is not yet delivered: media the kernel still holds for the server
+// (unsent, or sent and not acknowledged) counts towards the bound like media in the queue.
+TEST(PublisherLatency, WhatTheKernelStillHoldsCountsTowardsTheBound) {
+  Publisher p(bounded(1000));
+  FakePort port;
+  port.held = UINT64_MAX;  // everything written stays in the kernel
+  for (uint32_t t = 0; t <= 2000; t += 100) {
+    ASSERT_TRUE(p.push(video(t % 1000 == 0, t)));
+    p.drain(port, 0);
+    EXPECT_EQ(port.pending(), 0u);  // written at once
+  }
+  EXPECT_EQ(p.queued_duration_ms(), 2000u);
+  EXPECT_EQ(p.frames_dropped(), 9u);  // 1100 to 1900
+  ASSERT_EQ(port.sent.size(), 12u);
+  EXPECT_EQ(port.sent.back().timestamp, 2000u);
+  port.held = 0;  // the server has it all
+  ASSERT_TRUE(p.push(video(false, 2100)));
+  p.drain(port, 0);
+  EXPECT_EQ(p.queued_duration_ms(), 0u);
+  EXPECT_EQ(port.sent.size(), 13u);
 }
 
 TEST(PublisherLatency, ZeroNeverDrops) {
@@ -260,12 +284,41 @@ TEST(CongestionMonitor, AFlapInsideHalfASecondIsNotReported) {
   EXPECT_TRUE(r->congested);
 }
 
+// Dropping the tail of a GOP empties the queue, but the link is as slow as before: the stream
+// stays congested until no frame was dropped for kDropHoldUs (and the queue is short).
+TEST(CongestionMonitor, StaysCongestedWhileFramesAreBeingDropped) {
+  CongestionMonitor m;
+  auto at = [](uint32_t ms, uint64_t dropped) {
+    CongestionReport r;
+    r.queued_ms = ms;
+    r.frames_dropped = dropped;
+    return r;
+  };
+  int64_t t = 0;
+  ASSERT_TRUE(m.update(at(600, 0), 500, t));
+  auto r = m.update(at(20, 12), 500, t += 500'000);  // a GOP's tail dropped: the queue is short
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->congested);
+  r = m.update(at(20, 12), 500, t += 500'000);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->congested);
+  r = m.update(at(20, 12), 500, t += 1'000'000);  // 1.5 s after the drop
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->congested);
+  EXPECT_FALSE(m.update(at(20, 12), 500, t += 499'999));  // not due yet
+  r = m.update(at(20, 12), 500, t += 1);                  // 2 s after the drop, and due
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->congested);
+  EXPECT_EQ(m.next_report_us(), 0);
+}
+
 // ---- EndOfStream -----------------------------------------------------------------------------
 
 TEST(EndOfStream, WaitsForTheKernelThenShutsDownThenWaitsForTheServer) {
   EndOfStream e;
   e.start(0, 1'000'000, 1'000'000, 10'000);  // 1 MB left at 1 Mbit/s: 8 s, twice, plus 10 s
-  EXPECT_EQ(e.next_deadline(), 26'000'000);
+  EXPECT_EQ(e.next_deadline(), 10'000'000);  // unless something is delivered meanwhile
+  e.on_outstanding(50, 999'000);
   EXPECT_EQ(e.on_output_empty(100, 5000, 2000), EndOfStream::Action::kWait);
   EXPECT_EQ(e.next_deadline(), 100 + EndOfStream::kPollUs);
   EXPECT_EQ(e.on_output_empty(50'000, 0, 2000), EndOfStream::Action::kShutdown);
@@ -275,14 +328,37 @@ TEST(EndOfStream, WaitsForTheKernelThenShutsDownThenWaitsForTheServer) {
   EXPECT_TRUE(e.close_wait_over(2'050'000));
   EXPECT_FALSE(e.overdue(25'999'999));
   EXPECT_TRUE(e.overdue(26'000'000));
-  EXPECT_EQ(e.undelivered_text(1234, 26'000'000).substr(0, 70),
+  EXPECT_EQ(e.undelivered_text(1234, 26'000'000, false).substr(0, 70),
             "1234 bytes were not delivered to the server within 26.0 s after the en");
+}
+
+// A link that takes nothing more ends the wait after the timeout, long before a deadline made
+// for a slow link; any progress starts the timeout again.
+TEST(EndOfStream, GivesUpWhenNothingIsDeliveredForTheTimeout) {
+  EndOfStream e;
+  e.start(0, 1'000'000, 0, 5000);  // no rate yet: the deadline is minutes away
+  EXPECT_EQ(e.next_deadline(), 5'000'000);
+  e.on_outstanding(4'000'000, 900'000);
+  EXPECT_FALSE(e.stalled(8'999'999));
+  EXPECT_EQ(e.next_deadline(), 9'000'000);
+  e.on_outstanding(8'000'000, 900'000);  // no change: no progress
+  EXPECT_TRUE(e.stalled(9'000'000));
+  EXPECT_FALSE(e.overdue(9'000'000));
+  EXPECT_EQ(e.undelivered_text(900'000, 9'000'000, true),
+            "900000 bytes were not delivered to the server within 9.0 s after the end of "
+            "stream (no progress for 5.0 s: the timeout property)");
+  e.on_outstanding(9'500'000, 0);  // everything delivered: nothing to stall
+  EXPECT_FALSE(e.stalled(60'000'000));
+  EndOfStream none;
+  none.start(0, 1000, 0, 0);
+  EXPECT_FALSE(none.stalled(INT64_MAX / 2));
 }
 
 TEST(EndOfStream, ASlowEstimateHasAFloorAndTimeoutZeroHasNoDeadline) {
   EndOfStream e;
   e.start(0, 80'000, 0, 5000);  // no rate measured: 64 kbit/s assumed, 10 s, twice
-  EXPECT_EQ(e.next_deadline(), 25'000'000);
+  EXPECT_FALSE(e.overdue(24'999'999));
+  EXPECT_TRUE(e.overdue(25'000'000));
   EndOfStream none;
   none.start(0, 80'000, 0, 0);
   EXPECT_EQ(none.next_deadline(), 0);

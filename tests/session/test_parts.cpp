@@ -427,6 +427,27 @@ TEST(StatsTracker, TotalsAcrossConnectionsAndTheRateUpToNow) {
   EXPECT_DOUBLE_EQ(s.bitrate_bps, 0.0) << "a minute without traffic";
 }
 
+// A publisher's send rate is what reached the server: 1 MB written at once into a kernel
+// buffer, of which the server has 125 kB a second later, is a 1 Mbit/s link, not 8 Mbit/s.
+TEST(StatsTracker, TheSendRateCountsWhatTheServerHasNotWhatTheKernelTook) {
+  StatsTracker t(Role::kPublish);
+  rtmp::ClientCounters c;
+  t.update(&c, 0);
+  c.bytes_out = 1'000'000;
+  t.update(&c, 1'000'000, 875'000);
+  SessionStats s;
+  t.fill(&s, 1'000'000);
+  EXPECT_DOUBLE_EQ(s.bitrate_bps, 8'000'000.0);
+  EXPECT_DOUBLE_EQ(s.send_rate_bps, 1'000'000.0);
+  t.update(&c, 2'000'000, 750'000);
+  t.fill(&s, 2'000'000);
+  EXPECT_DOUBLE_EQ(s.send_rate_bps, 1'000'000.0);
+  StatsTracker player(Role::kPlay);
+  player.update(&c, 0);
+  player.fill(&s, 1'000'000);
+  EXPECT_DOUBLE_EQ(s.send_rate_bps, 0.0);
+}
+
 TEST(StatsTracker, PlayersCountIncomingBytes) {
   StatsTracker t(Role::kPlay);
   rtmp::ClientCounters c;

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -81,6 +82,22 @@ size_t open_fds() {
   while (readdir(d)) n++;
   closedir(d);
   return n;
+}
+
+// This process's end of a TCP connection to `port` on loopback (-1 if there is none).
+int socket_connected_to(uint16_t port) {
+  DIR* d = opendir("/proc/self/fd");
+  int found = -1;
+  while (dirent* e = readdir(d)) {
+    int fd = atoi(e->d_name);
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (fd > 2 && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+        peer.sin_family == AF_INET && ntohs(peer.sin_port) == port)
+      found = fd;
+  }
+  closedir(d);
+  return found;
 }
 
 rtmp::Message media(size_t size) {
@@ -613,6 +630,65 @@ TEST(SessionReconnect, PlayerReconnectsAndMarksTheFirstMessageAfter) {
 }
 
 // ---- Sustained publishing ---------------------------------------------------------------------
+
+// Under a latency bound the kernel may keep only a little unsent (TCP_NOTSENT_LOWAT), so that a
+// backlog waits in the queue where the bound sees it; without one it keeps the kernel's default.
+// peak-kbps set before connecting caps the new socket's rate. Regression: both options were set
+// on a connected socket only when they changed, so a bound set from the start never reached the
+// socket and a slow link hid megabytes of backlog in the kernel.
+TEST(SessionPublish, SocketOptionsForTheLatencyBoundAndThePeakRateFromTheStart) {
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.accept_until_publishing()) return;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  for (uint32_t bound : {1000u, 0u}) {
+    TestConfig cfg = config_for(server.port());
+    cfg.max_latency_ms = bound;
+    cfg.peak_kbps = 800;
+    Running r(cfg);
+    ASSERT_TRUE(r.session.wait_streaming());
+    int fd = socket_connected_to(server.port());
+    ASSERT_GE(fd, 0);
+    int lowat = -1;
+    socklen_t len = sizeof lowat;
+    ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, &len), 0);
+    EXPECT_EQ(lowat, bound ? 16 * 1024 : 0) << "bound " << bound;
+    unsigned rate = 0;
+    len = sizeof rate;
+    ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, &len), 0);
+    EXPECT_EQ(rate, 800u * 125) << "bound " << bound;
+  }
+  release = true;
+}
+
+// The counters and the send rate follow what is written while publishing, also to a server
+// that sends nothing back (nginx acknowledges every 5 MB only). Regression: they were taken
+// from the connection only when a message came in, so stats and the congestion reports showed
+// the byte count of the start and a send rate falling towards zero.
+TEST(SessionPublish, StatsFollowTheBytesWrittenWhileTheServerIsSilent) {
+  constexpr uint64_t kBytes = 16 * 64 * 1024;
+  std::atomic<uint64_t> received{0};
+  std::atomic<bool> release{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.accept_until_publishing()) return;
+    while (received < kBytes)
+      if (auto m = c.read_message(5000); m && m->type == 9) received += m->payload.size();
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  Running r(config_for(server.port()));
+  ASSERT_TRUE(r.session.wait_streaming());
+  for (int i = 0; i < 16; i++) ASSERT_TRUE(r.session.push_media(media(64 * 1024)));
+  auto deadline = SteadyClock::now() + std::chrono::seconds(10);
+  while (received < kBytes && SteadyClock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(received.load(), kBytes);
+  SessionStats s = r.session.stats();
+  EXPECT_GE(s.bytes_sent, kBytes);
+  EXPECT_EQ(s.media_messages_sent, 16u);
+  EXPECT_GT(s.bitrate_bps, 0.0);
+  release = true;
+}
 
 // Regression: a burst far over the queue bound, with the server acknowledging as it reads (the
 // replies interleave with the writes), must all go out and let EOS finish; an earlier version
