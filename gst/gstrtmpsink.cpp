@@ -97,7 +97,8 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
       break;
     case PROP_MAX_LATENCY:
       s.max_latency_ms = g_value_get_uint(value);
-      if (p->session()) p->session()->set_max_latency_ms(s.max_latency_ms);  // also while playing
+      // Also while playing; the bound applies only with sync=true (config::validate does the same).
+      if (p->session()) p->session()->set_max_latency_ms(s.live_pacing ? s.max_latency_ms : 0);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);

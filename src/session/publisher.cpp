@@ -117,17 +117,25 @@ Publisher::DrainResult Publisher::drain(OutputPort& port, int64_t now_us) {
 
 void Publisher::on_sent(uint32_t timestamp, uint64_t end_offset) {
   undelivered_.emplace_back(end_offset, timestamp);
+  note_oldest_undelivered();
 }
 
 void Publisher::on_delivered(uint64_t bytes_delivered) {
   while (!undelivered_.empty() && undelivered_.front().first <= bytes_delivered)
     undelivered_.pop_front();
+  note_oldest_undelivered();
+}
+
+void Publisher::note_oldest_undelivered() {
+  oldest_undelivered_ts_.store(undelivered_.empty() ? int64_t{-1}
+                                                    : int64_t{undelivered_.front().second});
 }
 
 uint32_t Publisher::queued_duration_ms() const {
   if (!any_pushed_.load()) return 0;
   uint32_t newest = newest_ts_.load();
-  if (!undelivered_.empty()) return span_ms(undelivered_.front().second, newest);
+  int64_t oldest_sent = oldest_undelivered_ts_.load();
+  if (oldest_sent >= 0) return span_ms(static_cast<uint32_t>(oldest_sent), newest);
   std::optional<uint32_t> front = queue_.front_media_timestamp();
   return front ? span_ms(*front, newest) : 0;
 }
@@ -135,6 +143,7 @@ uint32_t Publisher::queued_duration_ms() const {
 void Publisher::on_disconnected() {
   queue_.set_drop_oldest(options_.reconnect_buffer_bytes);
   undelivered_.clear();  // what the lost connection did not deliver is gone with it
+  note_oldest_undelivered();
 }
 
 std::vector<rtmp::Message> Publisher::on_streaming(bool resuming) {

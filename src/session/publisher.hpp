@@ -98,7 +98,7 @@ class Publisher {
   int64_t drained(int64_t now_us, bool took_media);
 
   // Media waiting to be sent, in ms: from the oldest message the server does not have yet
-  // (queued, in the output, or held by the kernel) to the newest one pushed.
+  // (queued, in the output, or held by the kernel) to the newest one pushed. Any thread.
   uint32_t queued_duration_ms() const;
   uint32_t max_latency_ms() const { return max_latency_ms_.load(); }
 
@@ -124,6 +124,10 @@ class Publisher {
   std::atomic<uint32_t> newest_ts_{0};  // the last media pushed
   std::atomic<bool> any_pushed_{false};
   std::deque<std::pair<uint64_t, uint32_t>> undelivered_;  // (end offset, timestamp) sent
+  // The timestamp at the front of undelivered_ (-1: none), readable from any thread, so that
+  // queued_duration_ms() is current also while the session thread waits on a stalled socket.
+  std::atomic<int64_t> oldest_undelivered_ts_{-1};
+  void note_oldest_undelivered();
   std::atomic<uint64_t> skipped_{0};
   std::atomic<uint64_t> latency_dropped_{0};
   // Burst draining (see drained()): set while a timed round is due; read by push().

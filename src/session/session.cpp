@@ -126,6 +126,7 @@ SessionStats Session::stats() const {
   stats_tracker_.fill(&s, clock_.now_us());
   s.state = state_.load();
   s.queued_bytes = publisher_.queued_bytes();
+  s.queued_ms = publisher_.queued_duration_ms();  // current, also while the socket is stalled
   return s;
 }
 

@@ -56,6 +56,27 @@ SyntheticFlv make_flv() {
   return flv;
 }
 
+SyntheticFlv make_video_flv(int frames, size_t frame_bytes) {
+  SyntheticFlv flv;
+  auto add = [&](uint32_t ts, rtmp::Bytes data) {
+    rtmp::FlvTag t;
+    t.type = rtmp::kFlvTagVideo;
+    t.timestamp = ts;
+    t.data = std::move(data);
+    flv.tags.push_back(std::move(t));
+  };
+  add(0, {0x17, 0x00, 0x00, 0x00, 0x00, 0x01, 0x42, 0xC0, 0x1E, 0xFF, 0xE1});
+  for (int i = 0; i < frames; i++) {
+    rtmp::Bytes v = {static_cast<uint8_t>(i % 30 == 0 ? 0x17 : 0x27), 0x01, 0x00, 0x00, 0x00};
+    rtmp::Bytes body = pattern(frame_bytes, static_cast<uint8_t>(i));
+    v.insert(v.end(), body.begin(), body.end());
+    add(static_cast<uint32_t>(i * 33), std::move(v));
+  }
+  rtmp::write_flv_header(false, true, flv.bytes);
+  for (const auto& t : flv.tags) rtmp::write_flv_tag(t.type, t.timestamp, t.data, flv.bytes);
+  return flv;
+}
+
 std::string secret_location(uint16_t port, const std::string& path) {
   return "rtmp://user:" + std::string(kSecret) + "@127.0.0.1:" + std::to_string(port) + "/" + path;
 }

@@ -37,6 +37,9 @@ struct SyntheticFlv {
 };
 
 SyntheticFlv make_flv();
+// An H.264 sequence header, then `frames` video frames of `frame_bytes` each, 33 ms apart, a key
+// frame every 30.
+SyntheticFlv make_video_flv(int frames, size_t frame_bytes);
 
 // ---------------------------------------------------------------------------------------------
 // appsrc ! rtmpsink with a bus.

@@ -1,5 +1,6 @@
 // Element tests for rtmpsink, the element itself: the factory comes from the plugin in the build
 // tree, and the properties (defaults, round trips, location parsing, secrets never readable).
+#include <atomic>
 #include <cstdlib>
 
 // Last: the support header ends with gstcheck.h, whose `fail` macro would break C++ headers
@@ -195,12 +196,47 @@ GST_START_TEST(test_properties) {
 }
 GST_END_TEST;
 
+// The latency bound is for live publishing (sync=true). With sync=false, setting max-latency
+// while playing must not turn it on: a server that stops reading makes the sink wait, and no
+// frame is dropped, however much is queued.
+GST_START_TEST(test_max_latency_set_while_playing_without_sync) {
+  std::atomic<bool> publishing{false};
+  FakeRtmpServer server([&](FakeConnection& c) {
+    publishing = c.accept_until_publishing(kHandlerTimeoutMs);
+    c.stall_until_closed();  // reads nothing more: everything stays queued
+  });
+  SinkPipeline p(secret_location(server.port()), 30);
+  g_object_set(p.sink(), "sync", FALSE, nullptr);
+  fail_if(p.play() == GST_STATE_CHANGE_FAILURE);
+  fail_unless(wait_until([&] { return publishing.load(); }, 5000), "not publishing");
+  g_object_set(p.sink(), "max-latency", 1u, nullptr);
+  p.push_flv(make_video_flv(600, 20000));  // 20 s of media, 12 MB: more than the kernel holds
+  GstStructure* stats = nullptr;
+  fail_unless(wait_until(
+                  [&] {
+                    if (stats) gst_structure_free(stats);
+                    g_object_get(p.sink(), "stats", &stats, nullptr);
+                    guint queued_ms = 0;
+                    gst_structure_get_uint(stats, "queued-ms", &queued_ms);
+                    return queued_ms > 2000;
+                  },
+                  10000),
+              "the sink did not queue media behind the stalled server");
+  guint64 dropped = 1;
+  fail_unless(gst_structure_get_uint64(stats, "frames-dropped", &dropped));
+  fail_unless_equals_uint64(dropped, 0);
+  gst_structure_free(stats);
+  p.stop_promptly();
+}
+GST_END_TEST;
+
 static Suite* rtmpsink_suite() {
   Suite* s = suite_create("rtmpsink");
   TCase* general = tcase_create("general");
   suite_add_tcase(s, general);
   tcase_add_test(general, test_factory_is_ours);
   tcase_add_test(general, test_properties);
+  tcase_add_test(general, test_max_latency_set_while_playing_without_sync);
   return s;
 }
 
