@@ -7,7 +7,8 @@ scripts/install-deps.sh installs it with npm into a cache directory outside the 
 
   $RTMP_TEST_NMS_DIR, else ${XDG_CACHE_HOME:-~/.cache}/gst-rtmp-native/node-media-server-VERSION
 
-The server is started with the package's own launcher (bin/app.js) and a generated config:
+The server is started by nms_launch.js (the package's NodeMediaServer class, its RTMP listener
+opened once the record server is ready) with a generated config:
 `bind` 127.0.0.1, the RTMP port a free loopback port, no RTMPS, no HTTP/HTTPS/WebSocket
 listener (so no HTTP-FLV, no admin API, no web console), no notification URL, no relays, its
 store and recordings in the work dir. With `record=True` every published stream is recorded
@@ -47,7 +48,10 @@ from processes import _spawn, stop_process
 from waiting import wait_until
 
 NMS_VERSION = "4.4.3"
-NODE = shutil.which("node") or shutil.which("nodejs") or "/usr/bin/node"
+LAUNCHER = Path(__file__).resolve().parent / "nms_launch.js"
+# RTMP_TEST_NODE: another node binary (the tests run on Debian 12's node 18 and on node 20).
+NODE = os.environ.get("RTMP_TEST_NODE") or shutil.which("node") or shutil.which("nodejs") or \
+    "/usr/bin/node"
 
 
 def nms_dir() -> Path:
@@ -115,24 +119,26 @@ class NodeMediaServer:
         return f"rtmp://{LOOPBACK}:{self.port}/{app}/{stream}"
 
     def _config(self) -> dict:
-        # Only the keys that make a listener or an outgoing connection matter: `bind` is what
-        # every listener binds to; rtmps/http/https absent = no such listener; notify.url
-        # empty = no webhook; no auth.jwt = no admin API. auth.secret non-empty so that the
-        # launcher writes nothing back into the config.
+        # `bind` is what every listener binds to; rtmps/http/https absent = no such listener
+        # (no HTTP-FLV, no WebSocket, no web console); notify.url empty = no webhook; no
+        # auth.jwt = no admin API; no relay tasks in the fresh store = no outgoing connection.
         return {
             "bind": LOOPBACK,
             "rtmp": {"port": self.port},
             "notify": {"url": ""},
-            "auth": {"play": False, "publish": False, "secret": "nms-test-secret"},
+            "auth": {"play": False, "publish": False},
             "store": {"path": str(self.dir / "data"), "maxHistory": 100},
             "webadmin": {"enable": False},
             "record": {"auto": self.record, "path": str(self.record_dir)},
         }
 
     def _spawn(self) -> None:
+        version = subprocess.run([NODE, "--version"], capture_output=True, text=True,
+                                 timeout=30).stdout.strip()
         with open(self.log_path, "ab") as log:
-            self.proc = _spawn([NODE, str(nms_package() / "bin" / "app.js"), "-c",
-                                str(self.conf_path), "--no-admin"],
+            log.write(f"# {NODE} {version}\n".encode())
+            log.flush()
+            self.proc = _spawn([NODE, str(LAUNCHER), str(nms_package()), str(self.conf_path)],
                                stdout=log, stderr=subprocess.STDOUT, cwd=str(self.dir))
 
     def start(self) -> "NodeMediaServer":
@@ -164,7 +170,7 @@ class NodeMediaServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(self.log_text())
             if port_accepts(self.port) and (not self.record or "Record server start" in
-                                            self.log_text()):
+                                            self._this_process_log()):
                 return
             time.sleep(0.05)
         raise RuntimeError(f"not listening after {self.startup_timeout} s\n{self.log_text()}")
@@ -211,11 +217,14 @@ class NodeMediaServer:
         """[ERROR] lines of the log (parse errors, refused publishes, listener failures)."""
         return [l for l in self.log_text().splitlines() if "[ERROR]" in l]
 
+    def _this_process_log(self) -> str:
+        text = self.log_text()
+        return text[text.rfind(f"# {NODE} "):]  # _spawn() writes it first
+
     def _sessions(self, action: str, app: str, stream: str) -> list[str]:
         """Ids of the RTMP sessions that did `action` ("play" or "push") on /app/stream and
         have not closed, read from the log (the server has no stat page without its API)."""
-        text = self.log_text()
-        text = text[text.rfind("Node-Media-Server v"):]  # this process's sessions only
+        text = self._this_process_log()
         started = re.findall(rf"RTMP session (\S+) \S+ start {action} /{re.escape(app)}/"
                              rf"{re.escape(stream)}$", text, re.M)
         closed = set(re.findall(r"RTMP session (\S+) close$", text, re.M))
