@@ -166,7 +166,8 @@ class _Collect:
         if info.type & Gst.PadProbeType.EVENT_DOWNSTREAM:
             event = info.get_event()
             if event.type == Gst.EventType.SEGMENT:
-                self.segment = event.parse_segment()
+                segment = event.parse_segment()
+                self.segment = segment if segment.format == Gst.Format.TIME else None
             return Gst.PadProbeReturn.OK
         buf = info.get_buffer().copy_deep()
         self.buffers.append(buf)
