@@ -1,8 +1,9 @@
 """Integration-test harness: a private node-media-server (npm, 4.x) on loopback
 (NodeMediaServer).
 
-node-media-server parses Enhanced RTMP tags (hvc1, av01, vp09, Opus, ...), so it is the
-test peer for enhanced video, which nginx-rtmp 1.2.2 does not relay (docs/enhanced-rtmp.md).
+node-media-server parses Enhanced RTMP tags (hvc1, av01, vp09, Opus, ...) and records enhanced
+video, which nginx-rtmp 1.2.2's `record` skips, so it is the test peer that shows what a
+publisher sent of an enhanced stream (docs/enhanced-rtmp.md has what each server relays).
 scripts/install-deps.sh installs it with npm into a cache directory outside the git tree:
 
   $RTMP_TEST_NMS_DIR, else ${XDG_CACHE_HOME:-~/.cache}/gst-rtmp-native/node-media-server-VERSION
@@ -18,7 +19,8 @@ tag by tag, enhanced video included.
 What it does with a stream (read from its source, src/protocol/flv.js and
 src/server/broadcast_server.js, and measured by tests/integration/test_enhanced_rtmp.py):
 every audio, video and data message a publisher sends goes to every player already
-subscribed, payload unchanged, at the message's timestamp. A player that joins later gets
+subscribed, payload unchanged, at the message's timestamp, on message stream 0 (which
+GStreamer's rtmp2src ignores; rtmpsrc plays it). A player that joins later gets
 the last metadata, ONE audio and ONE video sequence header (the last of each, whatever the
 track) and the cached GOP; enhanced video other than hvc1/av01/vp09 (avc1, vp08, multitrack)
 is not classified and is cached as if it were the audio header. A publisher that leaves is

@@ -28,7 +28,8 @@ header, resume each video track at a key frame and no audio before the first one
 together with the first recording hold every published frame outside the outage. (nginx-rtmp
 cannot be the judge here: its `record` skips enhanced video.)
 
-`playbin uri=rtmp://.../hevc-stream` plays an HEVC + Opus stream with enhancedflvdemux.
+`playbin uri=rtmp://.../hevc-stream` plays an HEVC + Opus stream with enhancedflvdemux, through
+either server.
 
 What is published comes from a Source: "file" publishes an FLV file that the test wrote from
 the encoder output (`filesrc ! rtmpsink`). "enhancedflvmux" runs the encoders live into the
@@ -39,10 +40,8 @@ output and the muxer output with the tees; it is not in SOURCES until the muxer 
 
 from __future__ import annotations
 
-import re
-import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -563,12 +562,12 @@ def test_reconnection_replays_every_header_and_resumes_at_key_frames(tools, clip
 # playbin
 # --------------------------------------------------------------------------
 
-def test_playbin_plays_an_hevc_stream(nms_peer, clips, clip_files):
+def test_playbin_plays_an_hevc_stream(peer, clips, clip_files):
     """`playbin uri=rtmp://.../hevc-stream` with fakesinks, while the HEVC + Opus clip is
     published in real time: enhancedflvdemux is used and every video frame is shown."""
     tracks = clips["hevc_opus"]
     stream = "hevc-stream"
-    url = nms_peer.url(stream)
+    url = peer.url(stream)
     playbin = Gst.ElementFactory.make("playbin")
     playbin.set_property("uri", url)
     counts = {"video": 0, "audio": 0}
@@ -586,10 +585,11 @@ def test_playbin_plays_an_hevc_stream(nms_peer, clips, clip_files):
     playbin.set_state(Gst.State.PLAYING)
     error = None
     try:
-        nms_peer.wait_players(stream, 1)
+        peer.wait_players(stream, 1)
         publish_file(tracks, clip_files["hevc_opus"], url, sync=True)
         # The decoder keeps a few frames until the end of the stream, which
-        # node-media-server does not announce: the test ends it once the rest is shown.
+        # node-media-server does not announce: the test ends it once the rest is shown (a
+        # stream that nginx ended already ignores that).
         frames = len(tracks[0].stream.frames)
         bus = playbin.get_bus()
         deadline = time.monotonic() + 20
