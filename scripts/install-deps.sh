@@ -24,3 +24,28 @@ fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   $SUDO systemctl stop nginx || true
 fi
+# node-media-server, the test peer that relays Enhanced RTMP video (tests/integration/nms.py):
+# Debian's nodejs/npm when node is missing, the pinned package from npm into a cache directory
+# outside the git tree (RTMP_TEST_NMS_DIR overrides it; nms.py looks in the same place).
+NMS_VERSION=4.4.3
+NMS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/gst-rtmp-native"
+NMS_DIR="${RTMP_TEST_NMS_DIR:-$NMS_CACHE/node-media-server-$NMS_VERSION}"
+node_packages=()
+command -v node >/dev/null 2>&1 || node_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || node_packages+=(npm)
+if [ ${#node_packages[@]} -gt 0 ]; then
+  echo "Installing: ${node_packages[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${node_packages[@]}" >/dev/null
+fi
+if ! grep -qs "\"version\": \"$NMS_VERSION\"" \
+    "$NMS_DIR/node_modules/node-media-server/package.json"; then
+  echo "Installing node-media-server $NMS_VERSION into $NMS_DIR"
+  mkdir -p "$NMS_DIR"
+  # --ignore-scripts: nothing of the package runs at install time. Its manifest asks for node 20;
+  # npm's default (engine-strict off) installs it for Debian 12's node 18 too, which runs it
+  # (checked with 18.20.4 and 20).
+  npm install --prefix "$NMS_DIR" --no-audit --no-fund --omit=dev --ignore-scripts \
+    --no-package-lock "node-media-server@$NMS_VERSION" >/dev/null
+fi

@@ -81,7 +81,13 @@ void FlvDemuxer::feed(ByteView in, int64_t input_time_ns, std::vector<DemuxEvent
     header_handled_ = true;
     announcer_.header(reader_.header().has_audio, reader_.header().has_video);
   }
-  for (FlvTag& tag : tags_) on_tag(tag, input_time_ns, out);
+  for (FlvTag& tag : tags_) {
+    on_tag(tag, input_time_ns, out);
+    if (announce_pending_) {
+      announce_pending_ = false;
+      announce(out);
+    }
+  }
   tags_.clear();
   if (!ok) {
     failed_ = true;
@@ -222,7 +228,7 @@ void FlvDemuxer::update_format(Track& t, std::vector<DemuxEvent>& out) {
     if (!t.added) {
       t.added = true;
       ++tracks_added_;
-      if (announcer_.track_added(t.config.media, id)) announce(out);
+      if (announcer_.track_added(t.config.media, id)) announce_pending_ = true;
     }
     return;
   }

@@ -29,6 +29,13 @@ Conventions the docs' lines rely on (also described in docs/README.md):
 - Files: `filesrc location=in.flv` reads the test's FLV (H.264 with B-frames + AAC, 4 s, made
   with ffmpeg as in media.py); each line runs in its own empty directory, where files that
   `filesink` writes (copy.flv, show.flv) are checked to be FLV with the media in them.
+- Enhanced RTMP clips: `hevc-opus.flv`, `av1-opus.flv`, `vp9-flac.flv`, `vp8-ac3.flv` and
+  `multitrack.flv` (two HEVC and two Opus tracks) hold Enhanced RTMP tags that the test writes
+  from real encoder output (eflv_clips.py, 1-2 s each). A line that publishes one runs against
+  node-media-server with recording on (nms.py; nginx-rtmp's `record` skips enhanced video)
+  and passes when the server recorded every audio and video tag of the file unchanged. A line
+  that plays a live stream named like a clip (`live/hevc-opus`, ...) gets that clip published
+  (to nginx-rtmp, which relays enhanced tags with `wait_key off`) in place of in.flv.
 - Live sources: videotestsrc/audiotestsrc without `num-buffers=` get one (2 s of media), so the
   line ends with EOS.
 - Sinks to a display or a sound card (autovideosink, autoaudiosink, ...) become fakesink; every
@@ -64,7 +71,9 @@ from pathlib import Path
 
 import pytest
 
+import eflv_clips as C
 import harness as H
+import nms as N
 import socks_support
 import tls_support
 from auth_gate import AdobeAuthGate
@@ -83,11 +92,23 @@ SKIPPED: dict[tuple[str, str], str] = {
 }
 
 # At least this many launch lines per file (so that a broken extractor cannot pass).
-MIN_LINES = {"README.md": 1, "docs/elements.md": 5, "docs/connecting.md": 10}
+MIN_LINES = {"README.md": 1, "docs/elements.md": 5, "docs/connecting.md": 10,
+             "docs/enhanced-rtmp.md": 10}
 
 LIVE_APP = "live"
 VOD_APPS = ("vod", "ondemand")
-PROVIDED_INPUTS = {"in.flv"}
+# Enhanced RTMP clips (see the docstring): name -> the tracks eflv_clips makes for it.
+ENHANCED_CLIPS = {
+    "hevc-opus": lambda: [C.encode_video("hvc1"), C.encode_audio("Opus")],
+    "av1-opus": lambda: [C.encode_video("av01"), C.encode_audio("Opus")],
+    "vp9-flac": lambda: [C.encode_video("vp09"), C.encode_audio("fLaC")],
+    "vp8-ac3": lambda: [C.encode_video("vp08"), C.encode_audio("ac-3")],
+    "multitrack": lambda: [C.encode_video("hvc1", 0), C.encode_video("hvc1", 1, width=160,
+                                                                      height=120),
+                           C.encode_audio("Opus", 0), C.encode_audio("Opus", 1, freq=660,
+                                                                     channels=1)],
+}
+PROVIDED_INPUTS = {"in.flv", *(f"{c}.flv" for c in ENHANCED_CLIPS)}
 TEST_SOURCES = {"videotestsrc": 60, "audiotestsrc": 90}  # num-buffers given: ~2 s each
 DISPLAY_SINKS = {"autovideosink", "autoaudiosink", "xvimagesink", "ximagesink", "glimagesink",
                  "waylandsink", "pulsesink", "alsasink"}
@@ -95,11 +116,12 @@ DISPLAY_SINKS = {"autovideosink", "autoaudiosink", "xvimagesink", "ximagesink", 
 PLAIN_ELEMENTS = {"queue", "queue2", "flvmux", "flvdemux", "enhancedflvdemux", "decodebin",
                   "x264enc", "h264parse", "aacparse", "voaacenc", "avenc_aac", "avdec_h264",
                   "avdec_aac", "videoconvert", "audioconvert", "audioresample", "videoscale",
-                  "tee", "fakesink",
+                  "tee", "fakesink", "h265parse", "avdec_h265", "av1parse", "av1dec",
+                  "vp9parse", "vp9dec", "vp8dec", "opusparse", "opusdec", "flacparse",
+                  "flacdec", "ac3parse", "a52dec", "avdec_eac3",
                   # docs/enhanced-flv-mux.md
-                  "enhancedflvmux", "x265enc", "h265parse", "av1enc", "av1parse", "vp9enc",
-                  "vp8enc", "opusenc", "flacenc", "flacparse", "lamemp3enc", "mpegaudioparse",
-                  "avenc_ac3", "avenc_eac3", "ac3parse"}
+                  "enhancedflvmux", "x265enc", "av1enc", "vp9enc", "vp8enc", "opusenc", "flacenc",
+                  "lamemp3enc", "mpegaudioparse", "avenc_ac3", "avenc_eac3"}
 RTMP_ELEMENTS = {"rtmpsink", "rtmpsrc"}
 ALLOWED_ENV = {"GST_PLUGIN_PATH": "$PWD/build/gst"}
 ALLOWED_OPTIONS = {"-e", "-v", "-q"}
@@ -202,6 +224,19 @@ class Plan:
     def vod(self) -> bool:
         return self.role == "play" and self.target.app in VOD_APPS
 
+    @property
+    def enhanced_input(self) -> str | None:
+        """The Enhanced RTMP clip the line publishes, if it publishes one."""
+        clips = [i.removesuffix(".flv") for i in self.inputs if i != "in.flv"]
+        return clips[0] if clips else None
+
+    @property
+    def live_clip(self) -> str | None:
+        """The Enhanced RTMP clip published for a line that plays a live stream named so."""
+        if self.role != "play" or self.vod or self.target.stream not in ENHANCED_CLIPS:
+            return None
+        return self.target.stream
+
     def describe(self) -> str:
         if self.role == "local":
             return f"local: writes {self.outputs}, sources {self.sources}"
@@ -218,6 +253,10 @@ class Plan:
                          " certificate")
         if self.test_source_buffers:
             extra.append(f"num-buffers {self.test_source_buffers}")
+        if self.enhanced_input:
+            extra.append(f"{self.enhanced_input}.flv to node-media-server (recorded)")
+        if self.live_clip:
+            extra.append(f"{self.live_clip}.flv published to it")
         return (f"{self.role} {t.scheme}://…/{t.app}/{t.stream}"
                 f"{' (vod)' if self.vod else ''} {', '.join(extra)}")
 
@@ -347,6 +386,11 @@ def classify(line: DocLine) -> Plan:
         _vod_file(plan.target.stream)  # raises for names the test cannot serve
     if plan.role == "publish" and not plan.inputs and not plan.test_source_buffers:
         raise Unclassifiable("publishing, but from neither in.flv nor a test source")
+    if plan.enhanced_input and (len(plan.inputs) != 1 or plan.target.scheme != "rtmp" or
+                                plan.target.userinfo or
+                                {"proxy", "username", "password"} & set(keys)):
+        raise Unclassifiable("an Enhanced RTMP clip is published over plain rtmp:// only, "
+                             "alone (node-media-server checks it)")
     user = keys["username"][1] if "username" in keys else None
     password = keys["password"][1] if "password" in keys else None
     if plan.target.userinfo:
@@ -472,6 +516,13 @@ def pki(tmp_path_factory):
     return tls_support.make_pki(tmp_path_factory.mktemp("pki"))
 
 
+@pytest.fixture(scope="module")
+def enhanced_clips(tmp_path_factory) -> dict[str, Path]:
+    """The Enhanced RTMP clips as FLV files (made when a line first needs one)."""
+    d = tmp_path_factory.mktemp("enhanced")
+    return {name: C.write_flv(d / f"{name}.flv", make()) for name, make in ENHANCED_CLIPS.items()}
+
+
 def _serve_vod(plan: Plan, vod_dir: Path, fixture: Path) -> None:
     name, fmt = _vod_file(plan.target.stream)
     vod_dir.mkdir(exist_ok=True)
@@ -515,7 +566,7 @@ def _skip_reason(line: DocLine) -> str | None:
 
 
 @pytest.mark.parametrize("line", LINES, ids=[l.id for l in LINES])
-def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, pki):
+def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, pki, request):
     reason = _skip_reason(line)
     if reason:
         pytest.skip(reason)
@@ -528,17 +579,25 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
     if plan.role == "local":
         _run_local(plan, run_dir, tmp_path)
         return
+    clips = request.getfixturevalue("enhanced_clips") \
+        if plan.enhanced_input or plan.live_clip else {}
     for name in plan.inputs:
-        shutil.copyfile(docs_fixture, run_dir / name)
+        source = clips[name.removesuffix(".flv")] if name != "in.flv" else docs_fixture
+        shutil.copyfile(source, run_dir / name)
     env = dict(os.environ)
     env["GST_DEBUG_NO_COLOR"] = "1"
+    if plan.enhanced_input:
+        return _publish_to_nms(plan, run_dir, env, tmp_path)
     # The "system store" of this run: the test CA only.
     (tmp_path / "no-certs").mkdir()
     env["SSL_CERT_FILE"] = str(pki.ca)
     env["SSL_CERT_DIR"] = str(tmp_path / "no-certs")
 
     vod_apps = "\n".join(f"application {a} {{ play @DIR@/vod; }}" for a in VOD_APPS)
-    with H.NginxRtmp(vod_apps, workdir=tmp_path / "nginx") as ng:
+    # nginx-rtmp reads an enhanced video tag's first nibble as a frame type that is never a key
+    # frame: with `wait_key on` (its default) it relays no enhanced video (docs/enhanced-rtmp.md).
+    live_extra = "wait_key off;" if plan.live_clip else ""
+    with H.NginxRtmp(vod_apps, workdir=tmp_path / "nginx", live_extra=live_extra) as ng:
         tokens = list(plan.tokens)
         t = plan.target
         cleanup = []
@@ -599,7 +658,8 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
                 assert res.returncode == 0 and not res.timed_out, res.describe()
                 assert "Got EOS" in res.stdout, res.describe()
             else:
-                res = _play_live(argv, run_dir, env, ng, t.stream, docs_fixture, tmp_path)
+                published = clips[plan.live_clip] if plan.live_clip else docs_fixture
+                res = _play_live(argv, run_dir, env, ng, t.stream, published, tmp_path)
                 assert res.returncode == 0 and not res.timed_out, res.describe()
                 assert "Got EOS" in res.stdout, res.describe()
 
@@ -678,6 +738,33 @@ def _run_local(plan: Plan, run_dir: Path, log_dir: Path) -> None:
         assert sorted(n for (m, _), n in frames.items() if m == "video") == videos, frames
         audio = [n for (m, _), n in frames.items() if m == "audio"]
         assert len(audio) == audios and all(audio), frames
+
+
+def _publish_to_nms(plan: Plan, run_dir: Path, env: dict, tmp_path: Path) -> None:
+    """A line that publishes an Enhanced RTMP clip, against node-media-server with recording
+    on: every audio and video tag of the file must be recorded unchanged."""
+    problem = N.nms_problem()
+    if problem:
+        pytest.fail(problem)
+    t = plan.target
+    with N.NodeMediaServer(record=True, workdir=tmp_path / "nms") as server:
+        tokens = list(plan.tokens)
+        key, _, value = tokens[t.token].partition("=")
+        tokens[t.token] = f"{key}={_rewrite_url(value, t, server.port)}"
+        _assert_loopback_only(tokens)
+        argv = [H.GST_LAUNCH, *plan.options, *tokens]
+        print("running:", shlex.join(argv))
+        res = _Launch(argv, run_dir, env, tmp_path).result(PUBLISH_TIMEOUT)
+        assert res.returncode == 0 and not res.timed_out, res.describe()
+        server.wait_no_publisher(t.app, t.stream)
+        recordings = server.recordings(t.app, t.stream)
+        assert len(recordings) == 1, (recordings, server.log_text())
+        H.wait_file_stable(recordings[0], stable_for=0.3, timeout=10)
+        got = C.media_tags(C.read_tags(recordings[0].read_bytes()))
+        sent = C.media_tags(C.read_tags((run_dir / plan.inputs[0]).read_bytes()))
+        assert got == sent, f"node-media-server recorded {len(got)} audio/video tags, " \
+                            f"{sum(a != b for a, b in zip(got, sent))} differing, of {len(sent)}"
+        assert server.log_problems() == []
 
 
 def _assert_loopback_only(tokens: list[str]) -> None:

@@ -185,10 +185,9 @@ def test_seek_through_the_keyframes_index(tools, media, files):
     assert len(pts) < len(frames) - 20, len(pts)
 
 
-# nginx-rtmp (Debian's 1.2.2) relays enhanced audio, but of enhanced video a player got only the
-# first message (the sequence start) when we tried: every frame after it was dropped, probably
-# because it reads IsExHeader | FrameType (9..12) as the frame type that sets the drop priority.
-# So the RTMP test sends HEVC with the legacy CodecID 12 (the CDN extension) and enhanced Opus.
+# The RTMP test sends HEVC with the legacy CodecID 12 (the CDN extension) and enhanced Opus;
+# enhanced video through nginx-rtmp (it needs `wait_key off`) and node-media-server is
+# test_enhanced_rtmp.py's.
 ELIVE = "application elive { live on; wait_key off; wait_video off; }"
 
 

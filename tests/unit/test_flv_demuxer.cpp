@@ -155,6 +155,27 @@ TEST(FlvDemuxer, MultitrackTagsMakeOneTrackEach) {
   test::expect_split_invariant(b.out);
 }
 
+TEST(FlvDemuxer, AnnouncementComesAfterEveryTrackOfTheTagThatCompletesTheExpectedOnes) {
+  // onMetaData names audio track 0 only (as nginx-rtmp rewrites it); one ManyTracks tag starts
+  // tracks 0 and 1: both are added before "all tracks added" (a pad added after no-more-pads
+  // is missed by gst-launch's delayed linking and by decodebin2).
+  MediaTag t;
+  t.media = MediaType::kAudio;
+  t.multitrack = Multitrack::kManyTracks;
+  const Bytes head = test::opus_head();
+  t.frames = {frame(kOpus, PacketKind::kSequenceStart, head, 0, 0, 0),
+              frame(kOpus, PacketKind::kSequenceStart, head, 0, 0, 1)};
+  FlvBuilder b(true, false);
+  b.metadata(amf0::Value::EcmaArray().set("audiocodecid", amf0::Value::Number(fourcc::kOpus)));
+  b.tag(t, 0);
+  const auto lines = test::demux(b.out);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[1].rfind("track-added audio_0", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("track-added audio_1", 0), 0u) << lines[2];
+  EXPECT_EQ(lines[3], "all-tracks-added");
+  test::expect_split_invariant(b.out);
+}
+
 TEST(FlvDemuxer, AnnouncementFromHeaderFlagsAfterSixSecondsOrAtTheEnd) {
   const Bytes avcc = test::avc_record();
   FlvBuilder b(true, true);  // the header promises audio too
