@@ -201,10 +201,15 @@ GST_END_TEST;
 // frame is dropped, however much is queued.
 GST_START_TEST(test_max_latency_set_while_playing_without_sync) {
   std::atomic<bool> publishing{false};
-  FakeRtmpServer server([&](FakeConnection& c) {
-    publishing = c.accept_until_publishing(kHandlerTimeoutMs);
-    c.stall_until_closed();  // reads nothing more: everything stays queued
-  });
+  std::atomic<bool> read_again{false};
+  FakeRtmpServer server(
+      [&](FakeConnection& c) {
+        publishing = c.accept_until_publishing(kHandlerTimeoutMs);
+        // Reads nothing until the test is done (at most 30 s): the media waits.
+        for (int i = 0; i < 3000 && !read_again.load(); i++) g_usleep(10 * 1000);
+        c.stall_until_closed();
+      },
+      64 * 1024);  // and holds little in its socket, so the media waits with the client
   SinkPipeline p(secret_location(server.port()), 30);
   g_object_set(p.sink(), "sync", FALSE, nullptr);
   fail_if(p.play() == GST_STATE_CHANGE_FAILURE);
@@ -221,11 +226,13 @@ GST_START_TEST(test_max_latency_set_while_playing_without_sync) {
                     return queued_ms > 2000;
                   },
                   10000),
-              "the sink did not queue media behind the stalled server");
+              "the sink did not queue media behind the stalled server: %s",
+              gst_structure_to_string(stats));
   guint64 dropped = 1;
   fail_unless(gst_structure_get_uint64(stats, "frames-dropped", &dropped));
   fail_unless_equals_uint64(dropped, 0);
   gst_structure_free(stats);
+  read_again = true;
   p.stop_promptly();
 }
 GST_END_TEST;

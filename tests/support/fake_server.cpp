@@ -373,11 +373,16 @@ void FakeConnection::abort() {
 // ---------------------------------------------------------------------------------------------
 // FakeRtmpServer
 
-FakeRtmpServer::FakeRtmpServer(Handler handler) : handler_(std::move(handler)) {
+FakeRtmpServer::FakeRtmpServer(Handler handler, int receive_buffer_bytes)
+    : handler_(std::move(handler)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Set before listen(): accepted sockets inherit it, and the window scale follows it.
+  if (receive_buffer_bytes > 0)
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes,
+                 sizeof receive_buffer_bytes);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

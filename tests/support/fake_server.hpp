@@ -149,8 +149,10 @@ class FakeRtmpServer {
 
   // Listens on 127.0.0.1 (port chosen by the system) and runs `handler` for each connection on
   // its own thread; the connection is closed when the handler returns. Throws
-  // std::runtime_error when it cannot listen.
-  explicit FakeRtmpServer(Handler handler);
+  // std::runtime_error when it cannot listen. A receive buffer size other than 0 is set on every
+  // accepted connection (SO_RCVBUF, which also stops the kernel from growing it): a server that
+  // stops reading then holds only that much, and the rest stays with the client.
+  explicit FakeRtmpServer(Handler handler, int receive_buffer_bytes = 0);
   ~FakeRtmpServer();
   FakeRtmpServer(const FakeRtmpServer&) = delete;
   FakeRtmpServer& operator=(const FakeRtmpServer&) = delete;
