@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """The Debian package, installed into throwaway roots (never into this machine's system).
 
-Builds gstreamer1.0-rtmp-native with scripts/build-deb.sh (DEB_BUILD_OPTIONS="nocheck noopt":
-only the plugin, unoptimised), creates fake roots with their own dpkg databases and runs dpkg
-on them with --instdir, --admindir and --force-script-chrootless, so the package's maintainer scripts run here with
-DPKG_ROOT set to the fake root (dpkg-divert reads DPKG_ROOT and DPKG_ADMINDIR). Then asks
-GStreamer, with a fresh registry that scans only the fake root's plugin directory, whose
-rtmpsink that root provides:
+Builds gstreamer1.0-rtmp-native with scripts/build-deb.sh (DEB_BUILD_OPTIONS="nocheck noopt": only
+the plugin, unoptimised), creates fake roots with their own dpkg databases and runs dpkg on them
+with --instdir, --admindir and --force-script-chrootless, so the package's maintainer scripts run
+here with DPKG_ROOT set to the fake root (dpkg-divert reads DPKG_ROOT and DPKG_ADMINDIR). Then asks
+GStreamer, with a fresh registry that scans only the fake root's plugin directory, whose rtmpsink
+that root provides:
 
   1. gst-plugins-bad's real .deb first: rtmpsink is librtmp's.
   2. our package: gst-plugins-bad's libgstrtmp.so is diverted out of the plugin directory and
