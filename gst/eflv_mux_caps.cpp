@@ -188,6 +188,10 @@ bool audio_track(const GstStructure* s, MuxTrack& t, std::string* error) {
   if (gst_structure_has_name(s, "audio/x-opus")) return opus_track(s, t, error);
   if (gst_structure_has_name(s, "audio/x-flac")) {
     t.codec = CodecKind::kFlac;
+    // flacenc gives frames without saying so (no `framed` field); flacparse says framed=true.
+    gboolean framed = TRUE;
+    if (gst_structure_get_boolean(s, "framed", &framed) && !framed)
+      return fail(error, "FLAC must be framed, one frame per buffer (use flacparse)");
     std::vector<Bytes> headers;
     streamheader(s, headers);
     std::vector<rtmp::ByteView> views(headers.begin(), headers.end());

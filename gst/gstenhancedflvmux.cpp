@@ -32,7 +32,7 @@ enum { PROP_0, PROP_STREAMABLE, PROP_METADATACREATOR, PROP_ENCODER };
 #define AUDIO_CAPS                                                                     \
   "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)raw; "                 \
   "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; audio/x-opus; " \
-  "audio/x-flac, framed=(boolean)true; "                                               \
+  "audio/x-flac; "                                                                     \
   "audio/x-ac3, framed=(boolean)true, alignment=(string)frame; "                       \
   "audio/x-eac3, framed=(boolean)true, alignment=(string)frame"
 

@@ -83,10 +83,6 @@ void FlvDemuxer::feed(ByteView in, int64_t input_time_ns, std::vector<DemuxEvent
   }
   for (FlvTag& tag : tags_) {
     on_tag(tag, input_time_ns, out);
-    if (announce_pending_) {
-      announce_pending_ = false;
-      announce(out);
-    }
   }
   tags_.clear();
   if (!ok) {
@@ -158,7 +154,9 @@ void FlvDemuxer::on_tag(FlvTag& tag, int64_t input_time_ns, std::vector<DemuxEve
     rebase_pending_ = false;
     if (input_time_ns >= 0) offset_ns_ = input_time_ns - static_cast<int64_t>(ts_ms) * kNsPerMs;
   }
-  if (announcer_.av_tag(ts_ms)) announce(out);
+  const bool coded = std::any_of(parsed.frames.begin(), parsed.frames.end(),
+                                 [](const auto& f) { return f.kind == PacketKind::kCodedFrames; });
+  if (announcer_.av_tag(ts_ms, coded)) announce(out);
   for (const TrackFrame& f : parsed.frames) on_frame(parsed, f, ts_ms, out);
 }
 
@@ -228,7 +226,7 @@ void FlvDemuxer::update_format(Track& t, std::vector<DemuxEvent>& out) {
     if (!t.added) {
       t.added = true;
       ++tracks_added_;
-      if (announcer_.track_added(t.config.media, id)) announce_pending_ = true;
+      announcer_.track_added(t.config.media, id);
     }
     return;
   }

@@ -111,9 +111,6 @@ class FlvDemuxer {
   uint64_t epoch_ = 0;
   size_t tracks_added_ = 0;
   size_t warnings_ = 0;
-  // The last expected track was added: announced once its whole tag is handled (a multitrack
-  // tag may add several tracks, and all of them come before the announcement).
-  bool announce_pending_ = false;
 };
 
 inline constexpr size_t kMaxDemuxWarnings = 100;  // then warnings stop (a broken stream)

@@ -27,17 +27,18 @@ bool TrackAnnouncer::due() {
   return true;
 }
 
-bool TrackAnnouncer::av_tag(uint64_t timestamp_ms) {
+bool TrackAnnouncer::av_tag(uint64_t timestamp_ms, bool coded) {
   seen_av_ = true;
   if (!first_ms_) first_ms_ = timestamp_ms;
-  if (timestamp_ms > *first_ms_ && timestamp_ms - *first_ms_ > kAnnounceAfterMs) return due();
+  const bool later = timestamp_ms > *first_ms_;
+  if (later && timestamp_ms - *first_ms_ > kAnnounceAfterMs) return due();
+  const bool complete = expected_.any() && (expected_ & ~added_).none();
+  if (complete && (coded || later)) return due();
   return false;
 }
 
-bool TrackAnnouncer::track_added(MediaType media, uint8_t id) {
+void TrackAnnouncer::track_added(MediaType media, uint8_t id) {
   added_.set(slot(media, id));
-  if (expected_.any() && (expected_ & ~added_).none()) return due();
-  return false;
 }
 
 bool TrackAnnouncer::finish() {

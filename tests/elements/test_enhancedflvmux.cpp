@@ -373,6 +373,10 @@ std::vector<CodecCase> codec_cases() {
        "audio/x-flac, framed=true, rate=48000, channels=2, streamheader=(buffer)< " +
            hex_of(kOggFlac) + ", " + hex_of(kFlacComment) + " >",
        "audio/x-flac, rate=48000, channels=2", true, flac},
+      {"flac as flacenc gives it (no framed field)", "audio_0",
+       "audio/x-flac, rate=48000, channels=2, streamheader=(buffer)< " + hex_of(kOggFlac) + ", " +
+           hex_of(kFlacComment) + " >",
+       "audio/x-flac, rate=48000, channels=2", true, flac},
       {"ac3", "audio_0", "audio/x-ac3, framed=true, alignment=frame, rate=48000, channels=2",
        "audio/x-ac3", true, frames(5, 32, false)},
       {"eac3", "audio_1", "audio/x-eac3, framed=true, alignment=frame, rate=48000, channels=6",
@@ -677,6 +681,7 @@ GST_START_TEST(test_bad_caps_error) {
       {"audio_0", "audio/mpeg, mpegversion=4, stream-format=raw, rate=44100, channels=2",
        "codec_data"},
       {"audio_0", "audio/x-flac, framed=true, rate=44100, channels=2", "STREAMINFO"},
+      {"audio_0", "audio/x-flac, framed=false, rate=44100, channels=2", "framed"},
       {"audio_0", "audio/x-opus, rate=48000, channels=6, channel-mapping-family=0", "OpusHead"},
       {"video_0", "video/x-vp9, alignment=frame", "super-frame"},
       {"audio_0", "", "without caps"},

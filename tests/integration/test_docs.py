@@ -33,7 +33,9 @@ Conventions the docs' lines rely on (also described in docs/README.md):
   `multitrack.flv` (two HEVC and two Opus tracks) hold Enhanced RTMP tags that the test writes
   from real encoder output (eflv_clips.py, 1-2 s each). A line that publishes one runs against
   node-media-server with recording on (nms.py; nginx-rtmp's `record` skips enhanced video)
-  and passes when the server recorded every audio and video tag of the file unchanged. A line
+  and passes when the server recorded every audio and video tag of the file unchanged; so does
+  a line that encodes into enhancedflvmux with a codec only Enhanced RTMP carries (x265enc,
+  opusenc, ...), which passes when the recording holds every video frame and audio. A line
   that plays a live stream named like a clip (`live/hevc-opus`, ...) gets that clip published
   (to nginx-rtmp, which relays enhanced tags with `wait_key off`) in place of in.flv.
 - Live sources: videotestsrc/audiotestsrc without `num-buffers=` get one (2 s of media), so the
@@ -84,18 +86,16 @@ DOC_FILES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 # Lines that are deliberately not run: (file relative to the repo, text the joined line
 # contains) -> reason.  Every entry must match a line (a stale entry fails).
-SKIPPED: dict[tuple[str, str], str] = {
-    ("docs/enhanced-flv-mux.md", "ingest.example.com/live/key"):
-        "HEVC over RTMP: the docs test's nginx-rtmp 1.2.2 drops enhanced video frames and its "
-        "record skips them, so nothing here could check the line (test_enhanced_mux.py checks "
-        "the muxer's HEVC output; the line above publishes the same muxer's output)",
-}
+SKIPPED: dict[tuple[str, str], str] = {}
 
 # At least this many launch lines per file (so that a broken extractor cannot pass).
 MIN_LINES = {"README.md": 1, "docs/elements.md": 5, "docs/connecting.md": 10,
              "docs/enhanced-rtmp.md": 10}
 
 LIVE_APP = "live"
+# Encoders whose output enhancedflvmux can only write as Enhanced RTMP tags.
+ENHANCED_ENCODERS = {"x265enc", "av1enc", "svtav1enc", "rav1enc", "vp9enc", "vp8enc", "opusenc",
+                     "flacenc", "avenc_ac3", "avenc_eac3"}
 VOD_APPS = ("vod", "ondemand")
 # Enhanced RTMP clips (see the docstring): name -> the tracks eflv_clips makes for it.
 ENHANCED_CLIPS = {
@@ -229,6 +229,13 @@ class Plan:
         """The Enhanced RTMP clip the line publishes, if it publishes one."""
         clips = [i.removesuffix(".flv") for i in self.inputs if i != "in.flv"]
         return clips[0] if clips else None
+
+    @property
+    def enhanced_encoders(self) -> bool:
+        """A publishing line that encodes into enhancedflvmux with a codec that only Enhanced
+        RTMP carries (HEVC, AV1, VP9, VP8, Opus, FLAC, AC-3, E-AC-3)."""
+        return self.role == "publish" and not self.inputs and "enhancedflvmux" in self.tokens \
+            and any(t in ENHANCED_ENCODERS for t in self.tokens)
 
     @property
     def live_clip(self) -> str | None:
@@ -586,7 +593,7 @@ def test_doc_line(line: DocLine, sink, tmp_path, docs_fixture, fixture_counts, p
         shutil.copyfile(source, run_dir / name)
     env = dict(os.environ)
     env["GST_DEBUG_NO_COLOR"] = "1"
-    if plan.enhanced_input:
+    if plan.enhanced_input or plan.enhanced_encoders:
         return _publish_to_nms(plan, run_dir, env, tmp_path)
     # The "system store" of this run: the test CA only.
     (tmp_path / "no-certs").mkdir()
@@ -727,22 +734,29 @@ def _run_local(plan: Plan, run_dir: Path, log_dir: Path) -> None:
     print("running:", shlex.join(argv))
     res = _Launch(argv, run_dir, env, log_dir).result(PUBLISH_TIMEOUT)
     assert res.returncode == 0 and not res.timed_out, res.describe()
-    videos = sorted(n for s, n in plan.sources if s == "videotestsrc")
-    audios = sum(1 for s, _ in plan.sources if s == "audiotestsrc")
     for name in plan.observed_sinks:
         assert re.search(rf"last-message = chain .*\({re.escape(name)}:sink\)", res.stdout), \
             f"no buffer reached {name}:\n{res.describe()}"
     for out in plan.outputs:
-        frames = _flv_frames(run_dir / out)
-        print(f"{out}: {frames}")
-        assert sorted(n for (m, _), n in frames.items() if m == "video") == videos, frames
-        audio = [n for (m, _), n in frames.items() if m == "audio"]
-        assert len(audio) == audios and all(audio), frames
+        _check_frames(run_dir / out, plan)
+
+
+def _check_frames(flv: Path, plan: Plan) -> None:
+    """Per video track, as many coded frames as one of the line's videotestsrc elements made;
+    one audio track with frames per audiotestsrc."""
+    videos = sorted(n for s, n in plan.sources if s == "videotestsrc")
+    audios = sum(1 for s, _ in plan.sources if s == "audiotestsrc")
+    frames = _flv_frames(flv)
+    print(f"{flv.name}: {frames}")
+    assert sorted(n for (m, _), n in frames.items() if m == "video") == videos, frames
+    audio = [n for (m, _), n in frames.items() if m == "audio"]
+    assert len(audio) == audios and all(audio), frames
 
 
 def _publish_to_nms(plan: Plan, run_dir: Path, env: dict, tmp_path: Path) -> None:
-    """A line that publishes an Enhanced RTMP clip, against node-media-server with recording
-    on: every audio and video tag of the file must be recorded unchanged."""
+    """A line that publishes Enhanced RTMP, against node-media-server with recording on. An
+    Enhanced RTMP clip: every audio and video tag of the file must be recorded unchanged.
+    Encoders into enhancedflvmux: every video frame of each videotestsrc, and audio."""
     problem = N.nms_problem()
     if problem:
         pytest.fail(problem)
@@ -760,6 +774,10 @@ def _publish_to_nms(plan: Plan, run_dir: Path, env: dict, tmp_path: Path) -> Non
         recordings = server.recordings(t.app, t.stream)
         assert len(recordings) == 1, (recordings, server.log_text())
         H.wait_file_stable(recordings[0], stable_for=0.3, timeout=10)
+        assert server.log_problems() == []
+        if not plan.enhanced_input:
+            _check_frames(recordings[0], plan)
+            return
         got = C.media_tags(C.read_tags(recordings[0].read_bytes()))
         sent = C.media_tags(C.read_tags((run_dir / plan.inputs[0]).read_bytes()))
         assert got == sent, f"node-media-server recorded {len(got)} audio/video tags, " \

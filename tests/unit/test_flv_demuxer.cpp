@@ -176,6 +176,45 @@ TEST(FlvDemuxer, AnnouncementComesAfterEveryTrackOfTheTagThatCompletesTheExpecte
   test::expect_split_invariant(b.out);
 }
 
+TEST(FlvDemuxer, TracksWhoseSequenceStartsLeadTheStreamComeBeforeTheAnnouncement) {
+  // nginx-rtmp rewrites onMetaData without the track maps: it names video and audio track 0.
+  // The sequence starts of tracks 1 come in tags of their own at the same timestamp; every one
+  // of them gets its pad before "all tracks added", which the first coded frame brings.
+  const Bytes hvcc = test::hevc_record();
+  const Bytes head = test::opus_head();
+  auto multitrack = [](MediaType media, TrackFrame f) {
+    MediaTag t = one(media, std::move(f));
+    t.multitrack = Multitrack::kOneTrack;
+    return t;
+  };
+  FlvBuilder b;
+  b.metadata(amf0::Value::EcmaArray()
+                 .set("videocodecid", amf0::Value::Number(fourcc::kHevc))
+                 .set("audiocodecid", amf0::Value::Number(fourcc::kOpus)));
+  b.tag(one(MediaType::kVideo, frame(kHevc, PacketKind::kSequenceStart, hvcc, 1)), 0);
+  b.tag(multitrack(MediaType::kVideo, frame(kHevc, PacketKind::kSequenceStart, hvcc, 1, 0, 1)), 0);
+  b.tag(one(MediaType::kAudio, frame(kOpus, PacketKind::kSequenceStart, head)), 0);
+  b.tag(multitrack(MediaType::kAudio, frame(kOpus, PacketKind::kSequenceStart, head, 0, 0, 1)), 0);
+  b.tag(one(MediaType::kVideo, frame(kHevc, PacketKind::kCodedFrames, kNal, 1)), 0);
+  const auto lines = test::demux(b.out);
+  ASSERT_EQ(lines.size(), 7u);
+  EXPECT_EQ(lines[1].rfind("track-added video_0", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("track-added video_1", 0), 0u) << lines[2];
+  EXPECT_EQ(lines[3].rfind("track-added audio_0", 0), 0u) << lines[3];
+  EXPECT_EQ(lines[4].rfind("track-added audio_1", 0), 0u) << lines[4];
+  EXPECT_EQ(lines[5], "all-tracks-added");
+  EXPECT_EQ(lines[6].rfind("buffer video_0", 0), 0u) << lines[6];
+  test::expect_split_invariant(b.out);
+  // Without a coded frame, a later timestamp brings it too.
+  FlvBuilder later;
+  later.tag(one(MediaType::kVideo, frame(kHevc, PacketKind::kSequenceStart, hvcc, 1)), 0);
+  later.tag(one(MediaType::kVideo, frame(kHevc, PacketKind::kSequenceEnd, {}, 1)), 40);
+  later.tag(one(MediaType::kVideo, frame(kHevc, PacketKind::kSequenceStart, hvcc, 1)), 80);
+  const auto l2 = test::demux(later.out);
+  ASSERT_GE(l2.size(), 3u);
+  EXPECT_EQ(l2[2], "all-tracks-added");
+}
+
 TEST(FlvDemuxer, AnnouncementFromHeaderFlagsAfterSixSecondsOrAtTheEnd) {
   const Bytes avcc = test::avc_record();
   FlvBuilder b(true, true);  // the header promises audio too
