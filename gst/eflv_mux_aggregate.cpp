@@ -310,17 +310,32 @@ GstFlowReturn eflv_mux_aggregate(GstAggregator* agg, gboolean timeout) {
   return ret;
 }
 
+// In a live pipeline GstAggregator times out at this time plus the latency. Before the stream
+// starts, while an input has neither a buffer nor EOS, that is kFirstFramesWaitNs later: the
+// onMetaData and the sequence starts at the head of the stream then name every track (an
+// encoder with more latency than the others, x265enc say, is not left out), unless one input
+// gives nothing for that long.
 GstClockTime eflv_mux_get_next_time(GstAggregator* agg) {
+  constexpr GstClockTime kFirstFramesWaitNs = GST_SECOND;
   auto* self = GST_ENHANCED_FLV_MUX(agg);
   std::vector<Head> heads = collect_heads(self);
   GstClockTime next = GST_CLOCK_TIME_NONE;
+  bool missing = false;
   for (Head& h : heads) {
     if (h.input.dts_ns) {
       const auto t = static_cast<GstClockTime>(std::max<int64_t>(0, *h.input.dts_ns));
       if (!GST_CLOCK_TIME_IS_VALID(next) || t < next) next = t;
+    } else if (!h.input.ended) {
+      missing = true;
     }
     gst_object_unref(h.pad);
   }
+  bool started;
+  {
+    std::lock_guard<std::mutex> g(self->priv->lock);
+    started = self->priv->core.started();
+  }
+  if (!started && missing && GST_CLOCK_TIME_IS_VALID(next)) next += kFirstFramesWaitNs;
   return next;
 }
 

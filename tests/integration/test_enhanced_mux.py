@@ -260,3 +260,37 @@ def test_seek_in_a_muxed_file(tools, tmp_path):
     pipeline.set_state(Gst.State.NULL)
     assert msg is not None and msg.type == Gst.MessageType.EOS, msg and msg.parse_error()
     assert pts and min(pts) == keys[2].pts, (keys[2].pts, pts[:3])
+
+
+def _is_sequence_start(tag) -> bool:
+    d = tag.data
+    if tag.type == H.TAG_VIDEO:
+        if d[0] & 0x80:  # ExHeader; Multitrack (6): the packet type follows
+            return (d[1] if d[0] & 0x0F == 6 else d[0]) & 0x0F == 0
+        return d[0] & 0x0F == 7 and d[1] == 0  # AVC sequence header
+    if d[0] >> 4 == 9:  # ExHeader; Multitrack (5): the packet type follows
+        return (d[1] if d[0] & 0x0F == 5 else d[0]) & 0x0F == 0
+    return d[0] >> 4 == 10 and d[1] == 0  # AAC sequence header
+
+
+def test_live_inputs_all_start_the_stream(tools, tmp_path):
+    """Live sources, and x265enc (default settings) gives its first frame a few hundred ms
+    after the others: the stream still starts with onMetaData naming all four tracks and the
+    four sequence starts, before any frame (docs/enhanced-flv-mux.md, Timestamps and order)."""
+    out = tmp_path / "live.flv"
+    live_video = "videotestsrc is-live=true num-buffers=40 ! video/x-raw,width={w},height={h}"
+    live_audio = "audiotestsrc is-live=true num-buffers=60 ! audio/x-raw,rate=48000,channels=2"
+    desc = (f"enhancedflvmux name=m ! filesink location={out} "
+            f"{live_video.format(w=320, h=240)} ! x264enc tune=zerolatency ! h264parse ! "
+            f"m.video_0 {live_video.format(w=160, h=120)} ! x265enc speed-preset=ultrafast ! "
+            f"h265parse ! m.video_1 {live_audio} ! opusenc ! m.audio_0 "
+            f"{live_audio} ! flacenc ! m.audio_1")
+    res = H.gst_launch(desc, timeout=60)
+    assert res.returncode == 0 and not res.timed_out, res.describe()
+    tags = H.read_flv(out).tags
+    assert tags[0].type == H.TAG_SCRIPT
+    for name in (b"videoTrackIdInfoMap", b"audioTrackIdInfoMap"):
+        assert name in tags[0].data, f"onMetaData without {name}"
+    head = tags[1:5]
+    assert all(_is_sequence_start(t) for t in head), [t.data[:8].hex() for t in head]
+    assert sorted(t.type for t in head) == [H.TAG_AUDIO, H.TAG_AUDIO, H.TAG_VIDEO, H.TAG_VIDEO]
