@@ -151,7 +151,7 @@ static gboolean sink_start(GstBaseSink* bsink) {
   p->flv = rtmp::FlvReader();
   p->pacer.reset();
   p->caps_headers_sent = false;
-  return async_connect ? p->runner.start_task() : TRUE;
+  return async_connect ? p->runner.start_session() : TRUE;
 }
 
 static gboolean sink_stop(GstBaseSink* bsink) {
@@ -266,7 +266,7 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf, bool paced) {
 static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
   auto* self = GST_RTMP_SINK(bsink);
   SinkPrivate* p = self->priv;
-  if (!p->runner.start_task()) return GST_FLOW_ERROR;
+  if (!p->runner.start_session()) return GST_FLOW_ERROR;
   if (!p->caps_headers.empty() && !p->caps_headers_sent) {
     p->caps_headers_sent = true;
     for (auto* h : p->caps_headers) {
@@ -296,7 +296,7 @@ static GstFlowReturn sink_preroll(GstBaseSink* bsink, GstBuffer*) {
 static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
   SinkPrivate* p = P(bsink);
   if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) p->pacer.reset();
-  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session() && p->runner.task_started()) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session() && p->runner.session_started()) {
     GST_INFO_OBJECT(bsink, "end of stream: sending what is queued, then closing");
     bool clean = p->session()->finish();
     GST_INFO_OBJECT(bsink, "session %s", clean ? "closed cleanly" : "ended with an error");

@@ -48,13 +48,10 @@ Session::Session(config::Connection connection, SessionListener* listener, const
 
 Session::~Session() {
   cancel();
+  wait_detached();
 }
 
 // ---- Any thread ------------------------------------------------------------------------------
-
-void Session::wake() {
-  waker_.wake();
-}
 
 bool Session::cancel_requested() const {
   return lifecycle_.cancelled();
@@ -185,7 +182,7 @@ void Session::end(PullResult result) {
   publisher_.close();
   player_.on_session_ended(result);
   lifecycle_.end();
-  if (loop_) g_main_loop_quit(loop_);
+  wake();  // the teardown runs on a later turn, not inside a link's callback
 }
 
 void Session::handle_client_event(rtmp::ClientEvent& ev) {
@@ -476,51 +473,11 @@ void Session::update_reading() {
 
 // ---- The loop --------------------------------------------------------------------------------
 
-void Session::run() {
-  context_ = g_main_context_new();
-  g_main_context_push_thread_default(context_);
-  loop_ = g_main_loop_new(context_, FALSE);
-  wake_watch_.watch_fd(context_, waker_.open(), G_IO_IN);
-  timer_.create_timer(context_);
-  if (!cancel_requested()) start_link();
-  if (!lifecycle_.refuses_media()) g_main_loop_run(loop_);
-  teardown();
-}
-
-void Session::teardown() {
-  retire_link();  // keeps the connection's counters for the final stats
-  for (auto& l : retired_links_)
-    while (l->busy()) g_main_context_iteration(context_, TRUE);
-  retired_links_.clear();
-  for (Source* s : {&wake_watch_, &timer_}) s->reset();
-  waker_.close();
-  publish_stats();
-  g_main_context_pop_thread_default(context_);
-  g_main_loop_unref(loop_);
-  loop_ = nullptr;
-  g_main_context_unref(context_);
-  context_ = nullptr;
-  if (!lifecycle_.ended()) close_done("cancelled");  // not an error
-}
-
-void Session::on_wake() {
-  waker_.drain();
-  collect_retired_links();
-  if (cancel_requested()) {
-    g_main_loop_quit(loop_);
+void Session::on_timer() {
+  if (tearing_down_) {
+    teardown();
     return;
   }
-  if (connection_.role() == Role::kPlay) {
-    run_play_requests();
-    update_reading();
-  } else {
-    apply_publish_settings();
-    drain();
-  }
-  rearm();
-}
-
-void Session::on_timer() {
   collect_retired_links();
   int64_t now = clock_.now_us();
   if (Deadlines::take(deadlines_.reconnect, now)) start_link();
