@@ -17,6 +17,12 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxWriteSlices = 64;  // views per gathering write
 constexpr int kMaxReadsPerWakeup = 16;
 
+// Reads go through one buffer per loop thread (what is read is parsed before the next read).
+std::vector<uint8_t>& read_buffer() {
+  thread_local std::vector<uint8_t> buffer(kReadChunk);
+  return buffer;
+}
+
 }  // namespace
 
 Link::Link(GMainContext* context, const Clock& clock, const config::Connection& connection,
@@ -110,7 +116,6 @@ void Link::continue_establish() {
 }
 
 void Link::start_client() {
-  read_buffer_.resize(kReadChunk);
   read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
   std::vector<uint8_t> random(1528);
   for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
@@ -139,8 +144,9 @@ void Link::read() {
 }
 
 void Link::read_some() {
+  std::vector<uint8_t>& buffer = read_buffer();
   for (int i = 0; i < kMaxReadsPerWakeup && !retired_ && client_ && reading_; i++) {
-    IoResult r = transport_->read(read_buffer_.data(), read_buffer_.size());
+    IoResult r = transport_->read(buffer.data(), buffer.size());
     if (r.status == IoStatus::kWouldBlock) break;
     if (r.status == IoStatus::kError) {
       fail(r.kind, std::move(r.message));
@@ -150,9 +156,9 @@ void Link::read_some() {
       if (!retired_) observer_.on_peer_closed();
       return;
     }
-    client_->receive(rtmp::ByteView(read_buffer_.data(), r.bytes), now_ms());
+    client_->receive(rtmp::ByteView(buffer.data(), r.bytes), now_ms());
     observer_.on_client_events();
-    if (r.bytes < read_buffer_.size() && !transport_->has_buffered_input()) return;
+    if (r.bytes < buffer.size() && !transport_->has_buffered_input()) return;
   }
   // At the limit: bytes the transport already decoded do not make the socket readable again, so
   // the session's timer brings the link back at once (other sources get their turn first).

@@ -118,7 +118,6 @@ class Link {
   uint32_t peak_kbps_ = 0;
   uint32_t unsent_limit_ = 0;  // TCP_NOTSENT_LOWAT, 0 = the kernel's default
   GSocket* socket_ = nullptr;  // the TCP socket at the bottom, once connected (not owned)
-  std::vector<uint8_t> read_buffer_;
   // Each socket event ends with on_link_io() (unless the link was retired meanwhile).
   void after_io() {
     if (!retired_) observer_.on_link_io();
