@@ -60,6 +60,20 @@ void EventLoop::wake(LoopSlot* slot, bool urgent) {
   if (batcher_.on_wake(urgent)) signal_locked();
 }
 
+void EventLoop::defer(LoopSlot* slot) {
+  int64_t tick;
+  {
+    std::lock_guard lock(mutex_);
+    if (!slot->attached_) return;
+    if (!slot->queued_) {
+      slot->queued_ = true;
+      pending_.push_back(slot);
+    }
+    tick = batcher_.on_defer(g_get_monotonic_time());
+  }
+  if (tick) tick_.arm(tick);
+}
+
 void EventLoop::signal_locked() {
   if (fd_ < 0) {
     g_main_context_wakeup(context_);  // no eventfd: the tick below still finds the client

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <vector>
 
+#include "rtmp/defaults.hpp"
 #include "session/glib_source.hpp"
 #include "session/wake_batcher.hpp"
 
@@ -57,6 +58,9 @@ class EventLoop {
   void detach(LoopSlot* slot);
   // Any thread: runs the client's on_loop_wake() soon; `urgent`: now, not at the next tick.
   void wake(LoopSlot* slot, bool urgent);
+  // Loop thread: runs the client's on_loop_wake() at the next tick (at most the batch bound from
+  // now), together with every other client due then.
+  void defer(LoopSlot* slot);
   size_t clients() const { return clients_.load(); }
   int64_t batch_bound_us() const { return batch_bound_us_; }
 
@@ -93,8 +97,9 @@ class LoopPool {
   EventLoop& pick();
   size_t max_loops() const { return max_loops_; }
 
-  // How long a wake-up of a shared loop waits at most (docs/architecture.md, "The loop").
-  static constexpr int64_t kBatchBoundUs = 0;
+  // How long a wake-up or a timed round of a shared loop waits at most (docs/architecture.md,
+  // "The loop").
+  static constexpr int64_t kBatchBoundUs = rtmp::defaults::kCoalesceUs;
 
  private:
   LoopPool();

@@ -74,7 +74,7 @@ bool Session::push_media(rtmp::MediaMessage&& message) {
   if (lifecycle_.refuses_media()) return false;
   bool wake_loop = false;
   if (!publisher_.push(std::move(message), &wake_loop)) return false;
-  if (wake_loop) wake();
+  if (wake_loop) wake(false);  // batched: at most the loop's bound later
   return true;
 }
 
@@ -144,6 +144,7 @@ void Session::set_state(State s, std::string reason) {
 }
 
 void Session::on_streaming() {
+  if (connection_.role() == Role::kPlay && !connection_.tunnel) link_->set_read_batching(true);
   if (!policy_.on_streaming()) return;  // not a reconnection
   if (connection_.role() == Role::kPlay) {
     player_.on_reconnected();
@@ -384,7 +385,11 @@ void Session::drain() {
     switch_connection();
     return;
   }
-  if (r.next_round_us && !deadlines_.burst) deadlines_.burst = r.next_round_us;
+  // The next timed round falls on the loop's next tick (with every other session's).
+  if (r.next_round_us && !timed_round_) {
+    timed_round_ = true;
+    defer();
+  }
   bool finishing = lifecycle_.finish_requested();
   if (finishing && !end_.started())
     end_.start(clock_.now_us(), outstanding_bytes(), send_rate_bps(clock_.now_us()),
@@ -481,10 +486,6 @@ void Session::on_timer() {
   collect_retired_links();
   int64_t now = clock_.now_us();
   if (Deadlines::take(deadlines_.reconnect, now)) start_link();
-  if (Deadlines::take(deadlines_.burst, now)) {
-    publisher_.begin_timed_round();
-    drain();
-  }
   if (state_.load() == State::kClosing && !end_.shut_down()) after_flush();  // a kernel poll
   if (Deadlines::take(deadlines_.congestion, now)) check_congestion(now);
   check_deadlines(now);

@@ -114,6 +114,10 @@ class Session : private LinkObserver, private LoopClient {
   void on_flushed() override;
   void on_link_failed(ErrorKind kind, std::string message) override;
   void on_link_io() override { rearm(); }
+  void on_read_deferred() override {
+    read_deferred_ = true;
+    defer();
+  }
   // LoopClient.
   void on_loop_wake() override { on_wake(); }
   // Publishing and playing on the session thread.
@@ -133,7 +137,11 @@ class Session : private LinkObserver, private LoopClient {
   void rearm();
   void check_deadlines(int64_t now);
   void teardown();
+  // Any thread: runs on_wake() on the loop's thread; `urgent` at once, else at most the loop's
+  // batch bound later.
   void wake(bool urgent = true);
+  // Loop thread: runs on_wake() at the loop's next tick.
+  void defer();
   bool cancel_requested() const;
   void publish_stats();
 
@@ -159,7 +167,9 @@ class Session : private LinkObserver, private LoopClient {
   // Session thread only.
   GMainContext* context_ = nullptr;
   bool begun_ = false;
-  bool tearing_down_ = false;  // waiting for a retired link's resolver call
+  bool tearing_down_ = false;   // waiting for a retired link's resolver call
+  bool timed_round_ = false;    // publishing: the next tick is a timed drain round
+  bool read_deferred_ = false;  // playing: the next tick reads what the socket has
   std::unique_ptr<Link> link_;
   std::vector<std::unique_ptr<Link>> retired_links_;  // destroyed once no call is under way
   Source timer_{[this] { on_timer(); }};

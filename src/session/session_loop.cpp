@@ -14,6 +14,11 @@ void Session::wake(bool urgent) {
   if (loop_) loop_->wake(&slot_, urgent);
 }
 
+void Session::defer() {
+  std::lock_guard lock(loop_mutex_);
+  if (loop_) loop_->defer(&slot_);
+}
+
 void Session::start(EventLoop& loop) {
   {
     std::lock_guard lock(loop_mutex_);
@@ -25,7 +30,7 @@ void Session::start(EventLoop& loop) {
 }
 
 void Session::run() {
-  EventLoop loop(0);
+  EventLoop loop(rtmp::defaults::kCoalesceUs);
   start(loop);
   loop.run_until([this] {
     std::lock_guard lock(loop_mutex_);
@@ -81,7 +86,15 @@ void Session::on_wake() {
   if (connection_.role() == Role::kPlay) {
     run_play_requests();
     update_reading();
+    if (read_deferred_) {
+      read_deferred_ = false;
+      if (link_) link_->read_deferred();
+    }
   } else {
+    if (timed_round_) {
+      timed_round_ = false;
+      publisher_.begin_timed_round();
+    }
     apply_publish_settings();
     drain();
   }

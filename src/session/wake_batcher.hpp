@@ -6,7 +6,9 @@
 // not delayed). Each batch that found work keeps the loop "ticking": it runs again by itself at
 // most `bound` later, and ordinary wake-ups in between only join the pending list, without a
 // signal (no system call, no context switch). A tick that finds nothing ends the ticking. Urgent
-// wake-ups (cancel, end of stream, a producer about to block, seek, settings) always signal.
+// wake-ups (cancel, end of stream, seek, settings) always signal. A client can also ask, from the
+// loop's thread, to run at the next tick (on_defer()), which starts the ticking if needed: the
+// timed rounds of all the loop's sessions fall on the same ticks.
 // So no wake-up waits longer than `bound` before its session runs. A bound of 0 turns batching
 // off: every wake-up signals.
 //
@@ -34,6 +36,15 @@ class WakeBatcher {
     signalled_ = false;
     ticking_ = had_work && bound_us_ > 0;
     next_tick_ = ticking_ ? now + bound_us_ : 0;
+    return next_tick_;
+  }
+  // Loop thread: a client asks to run at the next tick (a timed round: publishing drains, play
+  // reads). Returns when to arm the tick if this starts the ticking (0: a tick or a dispatch is
+  // already due, no later than `now + bound`).
+  int64_t on_defer(int64_t now) {
+    if (ticking_ || signalled_) return 0;
+    ticking_ = true;
+    next_tick_ = now + bound_us_;
     return next_tick_;
   }
   // The latest time a wake-up made at `now` is taken (the bound it adds).

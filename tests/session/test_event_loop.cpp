@@ -72,6 +72,31 @@ TEST(WakeBatcher, ABoundOfZeroSignalsEveryBatch) {
   }
 }
 
+// A publisher's timed round or a deferred play read, on the fake clock: the first one starts the
+// ticking one bound later, the others join that tick, and a wake-up meanwhile waits for it too.
+TEST(WakeBatcher, DeferredRunsFallOnTheNextTickAtMostTheBoundAway) {
+  sessiontest::FakeClock clock;
+  WakeBatcher b(kBound);
+  int64_t start = clock.now_us();
+  EXPECT_EQ(b.on_defer(start), start + kBound);
+  EXPECT_TRUE(b.ticking());
+  clock.advance_us(5'000);
+  EXPECT_EQ(b.on_defer(clock.now_us()), 0) << "joins the tick already armed";
+  EXPECT_FALSE(b.on_wake(false));
+  EXPECT_EQ(b.served_by(clock.now_us()), start + kBound);
+  clock.advance_us(kBound - 5'000);
+  EXPECT_EQ(b.on_batch(clock.now_us(), true), clock.now_us() + kBound);
+  clock.advance_us(kBound);
+  EXPECT_EQ(b.on_batch(clock.now_us(), false), 0) << "nothing deferred: idle";
+  EXPECT_EQ(b.on_defer(clock.now_us()), clock.now_us() + kBound);
+}
+
+TEST(WakeBatcher, ADeferredRunWhileSignalledGoesWithTheSignalledBatch) {
+  WakeBatcher b(kBound);
+  ASSERT_TRUE(b.on_wake(true));
+  EXPECT_EQ(b.on_defer(1'000), 0);
+}
+
 // Counts wake-ups; optionally detaches another client or itself when run.
 class Counter : public LoopClient {
  public:
@@ -226,6 +251,55 @@ TEST(SharedLoop, SessionsShareOneThreadAndStopIndependently) {
   EXPECT_EQ(received.load(), 50);
   EXPECT_EQ(loop.clients(), 0u);
   release = true;
+}
+
+// A played stream that trickles in (read batching: the socket is read at the loop's ticks), then
+// comes in a burst (full reads: read as it comes), then trickles again: every message arrives,
+// in order and intact, and the end of the stream after them.
+TEST(SharedLoop, PlayedStreamTricklingThenBurstingArrivesWhole) {
+  constexpr int kTrickle = 40, kBurst = 200;
+  FakeRtmpServer server([&](FakeConnection& c) {
+    if (!c.handshake() || !c.answer_connect() || !c.answer_create_stream()) return;
+    if (!c.expect_command("play", 3000)) return;
+    c.send_status(1, "status", "NetStream.Play.Start", "go");
+    uint32_t index = 0;
+    auto send = [&](size_t size) {
+      rtmp::Message m = video(size);
+      m.payload[1] = static_cast<uint8_t>(index);
+      m.payload.back() = static_cast<uint8_t>(index >> 8);
+      m.timestamp = index++;
+      m.stream_id = 1;
+      c.send_message(m);
+    };
+    for (int i = 0; i < kTrickle; i++) {
+      send(200);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+    for (int i = 0; i < kBurst; i++) send(30'000);
+    for (int i = 0; i < kTrickle; i++) {
+      send(200);
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+    c.send_status(1, "status", "NetStream.Play.UnpublishNotify", "end");
+    c.expect_command("deleteStream", 5000);
+  });
+  TestConfig cfg = config_for(server.port());
+  cfg.role = rtmpsession::Role::kPlay;
+  Running r(cfg);
+  uint32_t next = 0;
+  for (;;) {
+    rtmp::Message m;
+    auto res = r.session.pull(&m, 10'000'000);
+    if (res != rtmpsession::PullResult::kMessage) {
+      EXPECT_EQ(res, rtmpsession::PullResult::kEnd);
+      break;
+    }
+    ASSERT_EQ(m.timestamp, next);
+    ASSERT_EQ(m.payload[1], static_cast<uint8_t>(next));
+    ASSERT_EQ(m.payload.back(), static_cast<uint8_t>(next >> 8));
+    next++;
+  }
+  EXPECT_EQ(next, uint32_t{2 * kTrickle + kBurst});
 }
 
 }  // namespace
