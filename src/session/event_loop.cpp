@@ -87,14 +87,14 @@ void EventLoop::signal_locked() {
 
 // Runs every client woken since the last dispatch (from the eventfd watch or the tick).
 void EventLoop::dispatch() {
-  if (fd_ >= 0) {
-    uint64_t count;
-    ssize_t r = read(fd_, &count, sizeof count);
-    (void)r;
-  }
   int64_t next_tick;
   {
     std::lock_guard lock(mutex_);
+    if (fd_ >= 0 && batcher_.signalled()) {  // a tick without a signal has nothing to read
+      uint64_t count;
+      ssize_t r = read(fd_, &count, sizeof count);
+      (void)r;
+    }
     batch_.swap(pending_);
     for (LoopSlot* s : batch_) s->queued_ = false;
     next_tick = batcher_.on_batch(g_get_monotonic_time(), !batch_.empty());

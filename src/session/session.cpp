@@ -253,6 +253,7 @@ void Session::start_link() {
   retire_link();
   rtmp::ClientConfig client = connection_.client;
   client.auth_query = policy_.auth_query();  // answers the previous connection's challenge
+  links_started_++;
   LinkObserver& observer = *this;
   link_ = std::make_unique<Link>(context_, clock_, connection_, std::move(client), observer,
                                  listener_->logger());
@@ -536,7 +537,8 @@ void Session::rearm() {
 // Copies what the session thread knows into what stats() reads (the rate is computed there).
 void Session::publish_stats() {
   const rtmp::ClientConnection* client = link_ ? link_->client() : nullptr;
-  uint64_t held = link_ ? link_->unsent_below_client() : 0;
+  // What the kernel holds (a system call): only publishing reports it.
+  uint64_t held = link_ && connection_.role() == Role::kPublish ? link_->unsent_below_client() : 0;
   std::lock_guard lock(mutex_);
   stats_tracker_.update(client ? &client->counters() : nullptr, clock_.now_us(), held);
   stats_.reconnects = policy_.reconnects();
@@ -547,9 +549,13 @@ void Session::publish_stats() {
   stats_.queued_ms = publisher_.queued_duration_ms();
   stats_.frames_dropped = publisher_.frames_dropped();
   stats_.congested = congestion_.congested();
-  if (client && client->phase() != rtmp::ClientPhase::kHandshaking &&
-      client->phase() != rtmp::ClientPhase::kConnectingApp)
+  // The server's answer to connect, described once per connection (not on every read).
+  if (client && described_link_ != links_started_ &&
+      client->phase() != rtmp::ClientPhase::kHandshaking &&
+      client->phase() != rtmp::ClientPhase::kConnectingApp) {
     stats_.server_enhanced_rtmp = rtmp::describe(client->server_capabilities());
+    described_link_ = links_started_;
+  }
 }
 
 }  // namespace rtmpsession

@@ -167,9 +167,11 @@ class Session : private LinkObserver, private LoopClient {
   // Session thread only.
   GMainContext* context_ = nullptr;
   bool begun_ = false;
-  bool tearing_down_ = false;   // waiting for a retired link's resolver call
-  bool timed_round_ = false;    // publishing: the next tick is a timed drain round
-  bool read_deferred_ = false;  // playing: the next tick reads what the socket has
+  bool tearing_down_ = false;    // waiting for a retired link's resolver call
+  bool timed_round_ = false;     // publishing: the next tick is a timed drain round
+  uint64_t links_started_ = 0;   // connections made (the current link's number)
+  uint64_t described_link_ = 0;  // the link whose server answer stats_ describes
+  bool read_deferred_ = false;   // playing: the next tick reads what the socket has
   std::unique_ptr<Link> link_;
   std::vector<std::unique_ptr<Link>> retired_links_;  // destroyed once no call is under way
   Source timer_{[this] { on_timer(); }};

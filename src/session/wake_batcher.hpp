@@ -50,6 +50,7 @@ class WakeBatcher {
   // The latest time a wake-up made at `now` is taken (the bound it adds).
   int64_t served_by(int64_t now) const { return ticking_ && !signalled_ ? next_tick_ : now; }
   bool ticking() const { return ticking_; }
+  bool signalled() const { return signalled_; }
   int64_t bound_us() const { return bound_us_; }
 
  private:
