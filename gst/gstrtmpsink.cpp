@@ -151,7 +151,7 @@ static gboolean sink_start(GstBaseSink* bsink) {
   p->flv = rtmp::FlvReader();
   p->pacer.reset();
   p->caps_headers_sent = false;
-  return async_connect ? p->runner.start_task() : TRUE;
+  return async_connect ? p->runner.start_session() : TRUE;
 }
 
 static gboolean sink_stop(GstBaseSink* bsink) {
@@ -205,25 +205,36 @@ static GstFlowReturn wait_for_tag(GstRtmpSink* self, uint32_t timestamp) {
 
 namespace {
 
-// A buffer mapped for reading and held for as long as a tag's bytes in it wait to be sent:
-// published media goes from here to sendmsg() without a copy.
+// A buffer held for as long as a tag's bytes in it wait to be sent: published media goes from
+// here to sendmsg() without a copy. A buffer of one system-memory block is mapped only to learn
+// where its bytes are (they stay there while the buffer, held here, holds the block): a
+// GstMemory counts concurrent maps in 8 bits, and one buffer sent to hundreds of sinks (a tee)
+// would overflow it. Other buffers stay mapped until released.
 struct MappedBuffer {
-  GstBuffer* buffer;
-  GstMapInfo map;
+  GstBuffer* buffer = nullptr;
+  GstMapInfo map{};
+  bool mapped = false;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
   ~MappedBuffer() {
-    gst_buffer_unmap(buffer, &map);
-    gst_buffer_unref(buffer);
+    if (mapped) gst_buffer_unmap(buffer, &map);
+    if (buffer) gst_buffer_unref(buffer);
   }
 };
 
 std::shared_ptr<MappedBuffer> map_buffer(GstBuffer* buf) {
-  auto mapped = std::make_shared<MappedBuffer>();
-  if (!gst_buffer_map(buf, &mapped->map, GST_MAP_READ)) {
-    mapped->buffer = nullptr;
-    return nullptr;
+  auto held = std::make_shared<MappedBuffer>();
+  if (!gst_buffer_map(buf, &held->map, GST_MAP_READ)) return nullptr;
+  held->buffer = gst_buffer_ref(buf);
+  held->mapped = true;
+  held->data = held->map.data;
+  held->size = held->map.size;
+  if (gst_buffer_n_memory(buf) == 1 &&
+      gst_memory_is_type(gst_buffer_peek_memory(buf, 0), GST_ALLOCATOR_SYSMEM)) {
+    gst_buffer_unmap(buf, &held->map);
+    held->mapped = false;
   }
-  mapped->buffer = gst_buffer_ref(buf);
-  return mapped;
+  return held;
 }
 
 }  // namespace
@@ -238,7 +249,7 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf, bool paced) {
     return GST_FLOW_ERROR;
   }
   p->tags.clear();
-  rtmp::ByteView bytes(mapped->map.data, mapped->map.size);
+  rtmp::ByteView bytes(mapped->data, mapped->size);
   auto status = p->flv.feed(bytes, rtmp::PayloadOwner(mapped), p->tags);
   mapped.reset();  // the tags hold it now, as long as they need it
   if (status == rtmp::FlvReader::Status::kError) {
@@ -266,7 +277,7 @@ static GstFlowReturn push_flv(GstRtmpSink* self, GstBuffer* buf, bool paced) {
 static GstFlowReturn sink_render(GstBaseSink* bsink, GstBuffer* buf) {
   auto* self = GST_RTMP_SINK(bsink);
   SinkPrivate* p = self->priv;
-  if (!p->runner.start_task()) return GST_FLOW_ERROR;
+  if (!p->runner.start_session()) return GST_FLOW_ERROR;
   if (!p->caps_headers.empty() && !p->caps_headers_sent) {
     p->caps_headers_sent = true;
     for (auto* h : p->caps_headers) {
@@ -296,7 +307,7 @@ static GstFlowReturn sink_preroll(GstBaseSink* bsink, GstBuffer*) {
 static gboolean sink_event(GstBaseSink* bsink, GstEvent* event) {
   SinkPrivate* p = P(bsink);
   if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) p->pacer.reset();
-  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session() && p->runner.task_started()) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && p->session() && p->runner.session_started()) {
     GST_INFO_OBJECT(bsink, "end of stream: sending what is queued, then closing");
     bool clean = p->session()->finish();
     GST_INFO_OBJECT(bsink, "session %s", clean ? "closed cleanly" : "ended with an error");

@@ -121,7 +121,7 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   p->live_decided = false;
   p->paused_remote = false;
   p->discont = true;
-  return async_connect ? p->runner.start_task() : TRUE;
+  return async_connect ? p->runner.start_session() : TRUE;
 }
 
 static gboolean src_stop(GstBaseSrc* bsrc) {
@@ -192,7 +192,7 @@ static void decide_liveness(GstRtmpSrc* self) {
 static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto* self = GST_RTMP_SRC(psrc);
   SrcPrivate* p = self->priv;
-  if (!p->runner.start_task()) return GST_FLOW_ERROR;  // async-connect=false: connect now
+  if (!p->runner.start_session()) return GST_FLOW_ERROR;  // async-connect=false: connect now
   rtmp::Message m;
   if (p->pending) {
     m = std::move(*p->pending);

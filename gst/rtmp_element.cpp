@@ -2,13 +2,10 @@
 
 namespace rtmpgst {
 
-SessionRunner::SessionRunner() {
-  g_rec_mutex_init(&task_lock_);
-}
+SessionRunner::SessionRunner() = default;
 
 SessionRunner::~SessionRunner() {
   stop();
-  g_rec_mutex_clear(&task_lock_);
 }
 
 void SessionRunner::create(GstElement* element, GstDebugCategory* category,
@@ -17,39 +14,22 @@ void SessionRunner::create(GstElement* element, GstDebugCategory* category,
   listener_ =
       std::make_unique<BusListener>(element, category, connection.role(), connection.safe_url);
   auto session = std::make_unique<rtmpsession::Session>(std::move(connection), listener_.get());
-  {
-    std::lock_guard lock(stats_mutex_);
-    session_ = std::move(session);
-  }
-  task_ = gst_task_new(&SessionRunner::task_func, this, nullptr);
-  gchar* name = g_strdup_printf("%s-session", GST_OBJECT_NAME(element));
-  gst_object_set_name(GST_OBJECT(task_), name);
-  g_free(name);
-  gst_task_set_lock(task_, &task_lock_);
-  task_started_ = false;
+  std::lock_guard lock(stats_mutex_);
+  session_ = std::move(session);
+  started_ = false;
 }
 
-void SessionRunner::task_func(gpointer data) {
-  auto* self = static_cast<SessionRunner*>(data);
-  self->session_->run();
-  // Stop, not pause: a pause here could override the stop() of a concurrent state change and
-  // leave gst_task_join() waiting forever. Stopping twice is harmless.
-  gst_task_stop(self->task_);
-}
-
-bool SessionRunner::start_task() {
-  if (task_started_ || !task_) return task_started_;
-  task_started_ = true;
-  return gst_task_start(task_);
+bool SessionRunner::start_session() {
+  if (started_ || !session_) return started_;
+  started_ = true;
+  session_->start(rtmpsession::LoopPool::shared().pick());
+  return true;
 }
 
 void SessionRunner::stop() {
-  if (session_) session_->cancel();
-  if (task_) {
-    gst_task_stop(task_);
-    gst_task_join(task_);
-    gst_object_unref(task_);
-    task_ = nullptr;
+  if (session_) {
+    session_->cancel();
+    session_->wait_detached();
   }
   std::unique_ptr<rtmpsession::Session> session;
   {
@@ -59,7 +39,7 @@ void SessionRunner::stop() {
   }
   session.reset();
   listener_.reset();
-  task_started_ = false;
+  started_ = false;
 }
 
 rtmpsession::SessionStats SessionRunner::stats() const {

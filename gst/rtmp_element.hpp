@@ -1,5 +1,5 @@
-// What rtmpsink and rtmpsrc share besides the properties: the session on its GstTask, its
-// statistics, and the URI handler.
+// What rtmpsink and rtmpsrc share besides the properties: the session on a shared event loop,
+// its statistics, and the URI handler.
 #pragma once
 
 #include <gst/gst.h>
@@ -14,7 +14,8 @@
 
 namespace rtmpgst {
 
-// Owns the session of one element and the GstTask that runs it.
+// Owns the session of one element; the session runs on one of the shared loops
+// (rtmpsession::LoopPool).
 class SessionRunner {
  public:
   SessionRunner();
@@ -22,28 +23,25 @@ class SessionRunner {
   SessionRunner(const SessionRunner&) = delete;
   SessionRunner& operator=(const SessionRunner&) = delete;
 
-  // Builds the session (not running yet) and its task; called from the element's start().
+  // Builds the session (not running yet); called from the element's start().
   // The session logs to `category`, the element's debug category.
   void create(GstElement* element, GstDebugCategory* category, config::Connection connection);
-  // Starts the task once; later calls do nothing.
-  bool start_task();
-  bool task_started() const { return task_started_; }
-  // Cancels the session, joins the task and destroys the session, keeping its last stats.
+  // Attaches the session to a shared loop once; later calls do nothing.
+  bool start_session();
+  bool session_started() const { return started_; }
+  // Cancels the session, waits until its loop let go of it (not for the network) and destroys
+  // it, keeping its last stats.
   void stop();
   rtmpsession::Session* session() const { return session_.get(); }
   // The live session's statistics, or the last session's after stop().
   rtmpsession::SessionStats stats() const;
 
  private:
-  static void task_func(gpointer self);
-
   std::unique_ptr<BusListener> listener_;
   std::unique_ptr<rtmpsession::Session> session_;
   mutable std::mutex stats_mutex_;  // guards session_ (as seen by stats()) and last_stats_
   rtmpsession::SessionStats last_stats_;
-  GstTask* task_ = nullptr;
-  GRecMutex task_lock_;
-  bool task_started_ = false;
+  bool started_ = false;
 };
 
 // The C++ part every element instance has; found from the GObject for the shared vfuncs.

@@ -137,6 +137,8 @@ void ClientConnection::receive(ByteView data, uint32_t now_ms) {
              (handshake_.server_digest_valid() ? "the server's digest is valid" : "plain");
     });
     data = data.subspan(used);
+    handshake_.release_buffers();  // the packets are not needed any more
+    Bytes().swap(handshake_out_);
     on_handshake_done();
   }
   incoming_.clear();

@@ -39,6 +39,11 @@ class HandshakeInput {
   bool done() const { return phase_ == Phase::kDone; }
   bool failed() const { return phase_ == Phase::kError; }
   const std::string& error() const { return error_; }
+  // Once done: frees both packets (first() and second() are empty afterwards).
+  void release() {
+    Bytes().swap(first_);
+    Bytes().swap(second_);
+  }
 
  private:
   enum class Phase { kVersion, kFirst, kSecond, kDone, kError };
@@ -83,6 +88,12 @@ class ClientHandshake {
   bool s2_echoes_c1() const { return s2_echoes_c1_; }
   const Bytes& c1() const { return c1_; }
   const std::string& error() const { return input_.error(); }
+  // Once done, the packets are no longer needed: frees them (about 4.5 KB; c1() is empty after).
+  void release_buffers() {
+    if (!input_.done()) return;
+    Bytes().swap(c1_);
+    input_.release();
+  }
 
  private:
   int scheme_;

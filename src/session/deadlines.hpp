@@ -10,7 +10,6 @@ namespace rtmpsession {
 struct Deadlines {
   int64_t phase = 0;       // the current phase's timeout (connecting, handshake, each reply)
   int64_t reconnect = 0;   // the next connection attempt
-  int64_t burst = 0;       // the next coalesced drain round (Publisher::drained())
   int64_t congestion = 0;  // the next congestion report
 
   // True, and cleared, when `t` is due at `now`.
@@ -22,7 +21,7 @@ struct Deadlines {
   // The earliest of these and of `others` (0 = none at all).
   int64_t earliest(std::initializer_list<int64_t> others) const {
     int64_t best = 0;
-    for (int64_t t : {phase, reconnect, burst, congestion})
+    for (int64_t t : {phase, reconnect, congestion})
       if (t > 0 && (best == 0 || t < best)) best = t;
     for (int64_t t : others)
       if (t > 0 && (best == 0 || t < best)) best = t;

@@ -51,6 +51,17 @@ bool Lifecycle::refuses_media() const {
   return ended_ || cancelled_;
 }
 
+void Lifecycle::detach() {
+  std::lock_guard lock(mutex_);
+  detached_ = true;
+  changed_.notify_all();  // under the mutex: the waiter may destroy this once it has it
+}
+
+void Lifecycle::wait_detached() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return detached_; });
+}
+
 bool Lifecycle::wait_ended() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return ended_ || flushing_ || cancelled_; });

@@ -29,6 +29,11 @@ class Lifecycle {
     changed_.notify_all();
   }
 
+  // The loop is done with the session: it may be destroyed. The last thing the loop's thread
+  // does with it (the waiter is notified under the mutex).
+  void detach();
+  void wait_detached();
+
   // Waits until the session ended, is flushing or cancelled. True if it ended (and was not
   // cancelled). A flush (a state change while EOS is pending) must not wait for the network.
   bool wait_ended();
@@ -43,6 +48,7 @@ class Lifecycle {
   bool finish_requested_ = false;
   bool ended_ = false;
   bool flushing_ = false;
+  bool detached_ = false;
 };
 
 }  // namespace rtmpsession

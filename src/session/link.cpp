@@ -17,6 +17,12 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxWriteSlices = 64;  // views per gathering write
 constexpr int kMaxReadsPerWakeup = 16;
 
+// Reads go through one buffer per loop thread (what is read is parsed before the next read).
+std::vector<uint8_t>& read_buffer() {
+  thread_local std::vector<uint8_t> buffer(kReadChunk);
+  return buffer;
+}
+
 }  // namespace
 
 Link::Link(GMainContext* context, const Clock& clock, const config::Connection& connection,
@@ -110,7 +116,6 @@ void Link::continue_establish() {
 }
 
 void Link::start_client() {
-  read_buffer_.resize(kReadChunk);
   read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
   std::vector<uint8_t> random(1528);
   for (auto& b : random) b = static_cast<uint8_t>(g_random_int());
@@ -133,30 +138,54 @@ void Link::read() {
   if (in_read_) return;  // an observer resumed reading from inside this loop: it goes on
   in_read_ = true;
   read_more_ = false;
-  read_some();
+  size_t bytes = read_some();
   in_read_ = false;
   if (!retired_) flush();
+  if (!retired_ && batch_reads_) pace_reads(bytes);
 }
 
-void Link::read_some() {
+void Link::read_deferred() {
+  if (!read_waiting_ || retired_) return;
+  read_waiting_ = false;
+  if (reading_) read();
+}
+
+// Batching: a little read and the socket empty, wait for the next tick; else watch the socket.
+void Link::pace_reads(size_t bytes) {
+  bool trickle = bytes > 0 && bytes < kReadChunk && reading_ && !read_more_;
+  if (trickle) {
+    read_watch_.reset();
+    read_waiting_ = true;
+    observer_.on_read_deferred();
+    return;
+  }
+  if (!read_waiting_ && reading_ && !read_watch_.active())
+    read_watch_.watch_socket(context_, transport_->socket(), G_IO_IN);
+}
+
+size_t Link::read_some() {
+  std::vector<uint8_t>& buffer = read_buffer();
+  size_t total = 0;
   for (int i = 0; i < kMaxReadsPerWakeup && !retired_ && client_ && reading_; i++) {
-    IoResult r = transport_->read(read_buffer_.data(), read_buffer_.size());
+    IoResult r = transport_->read(buffer.data(), buffer.size());
     if (r.status == IoStatus::kWouldBlock) break;
     if (r.status == IoStatus::kError) {
       fail(r.kind, std::move(r.message));
-      return;
+      return total;
     }
     if (r.status == IoStatus::kClosed) {
       if (!retired_) observer_.on_peer_closed();
-      return;
+      return total;
     }
-    client_->receive(rtmp::ByteView(read_buffer_.data(), r.bytes), now_ms());
+    total += r.bytes;
+    client_->receive(rtmp::ByteView(buffer.data(), r.bytes), now_ms());
     observer_.on_client_events();
-    if (r.bytes < read_buffer_.size() && !transport_->has_buffered_input()) return;
+    if (r.bytes < buffer.size() && !transport_->has_buffered_input()) return total;
   }
   // At the limit: bytes the transport already decoded do not make the socket readable again, so
   // the session's timer brings the link back at once (other sources get their turn first).
   read_more_ = !retired_ && client_ && reading_ && transport_->has_buffered_input();
+  return total;
 }
 
 void Link::flush() {
@@ -196,6 +225,7 @@ void Link::flush() {
 void Link::set_reading(bool reading) {
   if (!transport_ || !established_ || retired_ || reading == reading_) return;
   reading_ = reading;
+  read_waiting_ = false;
   if (!reading) {
     read_watch_.reset();
     return;

@@ -40,6 +40,9 @@ class LinkObserver {
   // After every socket event the link handled: its wake-up time may have moved (an RTMPT poll
   // scheduled by a response that carried no RTMP bytes).
   virtual void on_link_io() = 0;
+  // Read batching (set_read_batching()): the link stopped watching the socket; call
+  // read_deferred() at the loop's next tick.
+  virtual void on_read_deferred() = 0;
 };
 
 class Link {
@@ -70,6 +73,12 @@ class Link {
   void flush();
   // Stops or resumes reading from the socket (play flow control).
   void set_reading(bool reading);
+  // Playing in real time: after a wake-up that read a little (less than a full buffer) and
+  // emptied the socket, the link stops watching it and asks for a read at the next tick
+  // (on_read_deferred()), so a trickling stream is read once per tick, not once per message.
+  // A wake-up that reads a full buffer (a burst) or nothing goes back to watching.
+  void set_read_batching(bool on) { batch_reads_ = on; }
+  void read_deferred();
   // Caps the send rate of the TCP socket (0 = no cap), now and for the rest of the link.
   void set_peak_kbps(uint32_t kbps);
   // Bytes the client handed on that have not reached the server: held by the transport layers
@@ -91,7 +100,8 @@ class Link {
 
  private:
   void on_connected(GSocket* socket);
-  void read_some();
+  size_t read_some();  // the bytes it read
+  void pace_reads(size_t bytes);
   void continue_establish();
   bool apply_pacing();
   void apply_unsent_limit();  // unsent_limit_ to the socket
@@ -114,11 +124,12 @@ class Link {
   bool reading_ = true;
   bool in_read_ = false;
   bool read_more_ = false;  // a read stopped at its limit with bytes still buffered
+  bool batch_reads_ = false;
+  bool read_waiting_ = false;  // batching: not watching, read_deferred() is due
   int64_t write_stall_since_us_ = 0;
   uint32_t peak_kbps_ = 0;
   uint32_t unsent_limit_ = 0;  // TCP_NOTSENT_LOWAT, 0 = the kernel's default
   GSocket* socket_ = nullptr;  // the TCP socket at the bottom, once connected (not owned)
-  std::vector<uint8_t> read_buffer_;
   // Each socket event ends with on_link_io() (unless the link was retired meanwhile).
   void after_io() {
     if (!retired_) observer_.on_link_io();

@@ -61,14 +61,17 @@ void Player::set_flushing(bool flushing) {
 }
 
 void Player::on_media(rtmp::Message&& m) {
+  bool was_empty;
   {
     std::lock_guard lock(mutex_);
     if (discard_until_seeked_) return;
     last_media_ts_ = m.timestamp;
     bytes_ += m.payload.size();
+    was_empty = items_.empty();
     items_.push_back(std::move(m));
   }
-  changed_.notify_all();
+  // pull() waits only while the queue is empty: the messages of one read wake it once.
+  if (was_empty) changed_.notify_all();
 }
 
 void Player::on_stream_ended() {

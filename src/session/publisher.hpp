@@ -87,8 +87,9 @@ class Publisher {
   // video keyframe (at once for a stream without video).
   void request_reconnect() { reconnect_requested_ = true; }
 
-  // Wake-ups are batched. The first message after a quiet spell wakes the loop at once; after a
-  // round that took media the loop drains again from a timer kCoalesceUs later, and push() does
+  // Wake-ups are batched. The first message after a quiet spell wakes the loop (at once, or at
+  // the shared loop's next tick); after a round that took media the session drains again at the
+  // loop's next tick, at most kCoalesceUs later (EventLoop::defer()), and push() does
   // not ask for wake-ups meanwhile; a timed round that takes nothing ends it. So a stream costs
   // at most one wake-up per kCoalesceUs (a 30 fps stream with audio: 25 a second instead of
   // about 75), and media waits at most that long. begin_timed_round() starts a timed round;

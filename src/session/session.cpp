@@ -48,13 +48,10 @@ Session::Session(config::Connection connection, SessionListener* listener, const
 
 Session::~Session() {
   cancel();
+  wait_detached();
 }
 
 // ---- Any thread ------------------------------------------------------------------------------
-
-void Session::wake() {
-  waker_.wake();
-}
 
 bool Session::cancel_requested() const {
   return lifecycle_.cancelled();
@@ -77,7 +74,7 @@ bool Session::push_media(rtmp::MediaMessage&& message) {
   if (lifecycle_.refuses_media()) return false;
   bool wake_loop = false;
   if (!publisher_.push(std::move(message), &wake_loop)) return false;
-  if (wake_loop) wake();
+  if (wake_loop) wake(false);  // batched: at most the loop's bound later
   return true;
 }
 
@@ -147,6 +144,7 @@ void Session::set_state(State s, std::string reason) {
 }
 
 void Session::on_streaming() {
+  if (connection_.role() == Role::kPlay && !connection_.tunnel) link_->set_read_batching(true);
   if (!policy_.on_streaming()) return;  // not a reconnection
   if (connection_.role() == Role::kPlay) {
     player_.on_reconnected();
@@ -185,7 +183,7 @@ void Session::end(PullResult result) {
   publisher_.close();
   player_.on_session_ended(result);
   lifecycle_.end();
-  if (loop_) g_main_loop_quit(loop_);
+  wake();  // the teardown runs on a later turn, not inside a link's callback
 }
 
 void Session::handle_client_event(rtmp::ClientEvent& ev) {
@@ -255,6 +253,7 @@ void Session::start_link() {
   retire_link();
   rtmp::ClientConfig client = connection_.client;
   client.auth_query = policy_.auth_query();  // answers the previous connection's challenge
+  links_started_++;
   LinkObserver& observer = *this;
   link_ = std::make_unique<Link>(context_, clock_, connection_, std::move(client), observer,
                                  listener_->logger());
@@ -387,7 +386,11 @@ void Session::drain() {
     switch_connection();
     return;
   }
-  if (r.next_round_us && !deadlines_.burst) deadlines_.burst = r.next_round_us;
+  // The next timed round falls on the loop's next tick (with every other session's).
+  if (r.next_round_us && !timed_round_) {
+    timed_round_ = true;
+    defer();
+  }
   bool finishing = lifecycle_.finish_requested();
   if (finishing && !end_.started())
     end_.start(clock_.now_us(), outstanding_bytes(), send_rate_bps(clock_.now_us()),
@@ -476,58 +479,14 @@ void Session::update_reading() {
 
 // ---- The loop --------------------------------------------------------------------------------
 
-void Session::run() {
-  context_ = g_main_context_new();
-  g_main_context_push_thread_default(context_);
-  loop_ = g_main_loop_new(context_, FALSE);
-  wake_watch_.watch_fd(context_, waker_.open(), G_IO_IN);
-  timer_.create_timer(context_);
-  if (!cancel_requested()) start_link();
-  if (!lifecycle_.refuses_media()) g_main_loop_run(loop_);
-  teardown();
-}
-
-void Session::teardown() {
-  retire_link();  // keeps the connection's counters for the final stats
-  for (auto& l : retired_links_)
-    while (l->busy()) g_main_context_iteration(context_, TRUE);
-  retired_links_.clear();
-  for (Source* s : {&wake_watch_, &timer_}) s->reset();
-  waker_.close();
-  publish_stats();
-  g_main_context_pop_thread_default(context_);
-  g_main_loop_unref(loop_);
-  loop_ = nullptr;
-  g_main_context_unref(context_);
-  context_ = nullptr;
-  if (!lifecycle_.ended()) close_done("cancelled");  // not an error
-}
-
-void Session::on_wake() {
-  waker_.drain();
-  collect_retired_links();
-  if (cancel_requested()) {
-    g_main_loop_quit(loop_);
+void Session::on_timer() {
+  if (tearing_down_) {
+    teardown();
     return;
   }
-  if (connection_.role() == Role::kPlay) {
-    run_play_requests();
-    update_reading();
-  } else {
-    apply_publish_settings();
-    drain();
-  }
-  rearm();
-}
-
-void Session::on_timer() {
   collect_retired_links();
   int64_t now = clock_.now_us();
   if (Deadlines::take(deadlines_.reconnect, now)) start_link();
-  if (Deadlines::take(deadlines_.burst, now)) {
-    publisher_.begin_timed_round();
-    drain();
-  }
   if (state_.load() == State::kClosing && !end_.shut_down()) after_flush();  // a kernel poll
   if (Deadlines::take(deadlines_.congestion, now)) check_congestion(now);
   check_deadlines(now);
@@ -578,7 +537,8 @@ void Session::rearm() {
 // Copies what the session thread knows into what stats() reads (the rate is computed there).
 void Session::publish_stats() {
   const rtmp::ClientConnection* client = link_ ? link_->client() : nullptr;
-  uint64_t held = link_ ? link_->unsent_below_client() : 0;
+  // What the kernel holds (a system call): only publishing reports it.
+  uint64_t held = link_ && connection_.role() == Role::kPublish ? link_->unsent_below_client() : 0;
   std::lock_guard lock(mutex_);
   stats_tracker_.update(client ? &client->counters() : nullptr, clock_.now_us(), held);
   stats_.reconnects = policy_.reconnects();
@@ -589,9 +549,13 @@ void Session::publish_stats() {
   stats_.queued_ms = publisher_.queued_duration_ms();
   stats_.frames_dropped = publisher_.frames_dropped();
   stats_.congested = congestion_.congested();
-  if (client && client->phase() != rtmp::ClientPhase::kHandshaking &&
-      client->phase() != rtmp::ClientPhase::kConnectingApp)
+  // The server's answer to connect, described once per connection (not on every read).
+  if (client && described_link_ != links_started_ &&
+      client->phase() != rtmp::ClientPhase::kHandshaking &&
+      client->phase() != rtmp::ClientPhase::kConnectingApp) {
     stats_.server_enhanced_rtmp = rtmp::describe(client->server_capabilities());
+    described_link_ = links_started_;
+  }
 }
 
 }  // namespace rtmpsession

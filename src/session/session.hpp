@@ -1,12 +1,13 @@
-// One RTMP session: a connection and its reconnections, on the thread that calls run() (a
-// GstTask in the elements), with a private GMainContext. The session keeps the loop, its GLib
-// sources, the current Link (transport and protocol client) and the one connection state
-// machine; what has state of its own lives in parts: Publisher (outgoing media), Player
-// (incoming media), ReconnectPolicy (attempts, backoff, authentication rounds), StatsTracker.
+// One RTMP session: a connection and its reconnections, on an event loop (event_loop.hpp): a
+// shared one (start(), the elements) or a private one on the thread that calls run(). The
+// session keeps its GLib sources, the current Link (transport and protocol client) and the one
+// connection state machine; what has state of its own lives in parts: Publisher (outgoing media),
+// Player (incoming media), ReconnectPolicy (attempts, backoff, authentication rounds),
+// StatsTracker.
 //
-// Threads: run() on the session thread; push_media()/finish() on the streaming thread (sink),
-// pull() on the streaming thread (source); cancel()/stats()/state() from any thread. Lock order:
-// Session::mutex_, then the parts' own locks.
+// Threads: the loop's thread runs everything but the calls below; push_media()/finish() on the
+// streaming thread (sink), pull() on the streaming thread (source); cancel()/stats()/state() from
+// any thread. Lock order: Session::mutex_, then the parts' own locks.
 #pragma once
 
 #include <gio/gio.h>
@@ -21,6 +22,7 @@
 #include "session/clock.hpp"
 #include "session/deadlines.hpp"
 #include "session/end_of_stream.hpp"
+#include "session/event_loop.hpp"
 #include "session/glib_source.hpp"
 #include "session/lifecycle.hpp"
 #include "session/link.hpp"
@@ -29,11 +31,10 @@
 #include "session/reconnect_policy.hpp"
 #include "session/session_types.hpp"
 #include "session/stats_tracker.hpp"
-#include "session/waker.hpp"
 
 namespace rtmpsession {
 
-class Session : private LinkObserver {
+class Session : private LinkObserver, private LoopClient {
  public:
   Session(config::Connection connection, SessionListener* listener,
           const Clock& clock = MonotonicClock::instance());
@@ -41,10 +42,17 @@ class Session : private LinkObserver {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Connects and streams until the session is closed, broken or cancelled. Call once.
+  // Attaches the session to `loop`, where it connects and streams until it is closed, broken or
+  // cancelled, then detaches (wait_detached()). Call start() or run() once.
+  void start(EventLoop& loop);
+  // The same on a private loop run by the calling thread; returns once the session detached.
   void run();
-  // Makes run() return promptly from any phase and unblocks push_media()/pull()/finish().
+  // Makes the session end promptly from any phase (and run() return) and unblocks
+  // push_media()/pull()/finish(). Then wait_detached() before destroying the session.
   void cancel();
+  // Waits until the loop is done with the session (at once if it was never started). After
+  // cancel() this does not wait for the network.
+  void wait_detached();
   // Unblocks push_media()/pull() for a flush (they fail while flushing); data stays queued.
   void set_flushing(bool flushing);
 
@@ -106,6 +114,12 @@ class Session : private LinkObserver {
   void on_flushed() override;
   void on_link_failed(ErrorKind kind, std::string message) override;
   void on_link_io() override { rearm(); }
+  void on_read_deferred() override {
+    read_deferred_ = true;
+    defer();
+  }
+  // LoopClient.
+  void on_loop_wake() override { on_wake(); }
   // Publishing and playing on the session thread.
   void drain();
   void begin_closing();
@@ -116,13 +130,18 @@ class Session : private LinkObserver {
   void after_flush();
   void run_play_requests();
   void update_reading();
-  // The loop: wake-ups, the tick, and the one timer for every deadline.
+  // The loop: wake-ups and the one timer for every deadline.
+  void begin();
   void on_wake();
   void on_timer();
   void rearm();
   void check_deadlines(int64_t now);
   void teardown();
-  void wake();
+  // Any thread: runs on_wake() on the loop's thread; `urgent` at once, else at most the loop's
+  // batch bound later.
+  void wake(bool urgent = true);
+  // Loop thread: runs on_wake() at the loop's next tick.
+  void defer();
   bool cancel_requested() const;
   void publish_stats();
 
@@ -134,7 +153,10 @@ class Session : private LinkObserver {
   ReconnectPolicy policy_;
   StatsTracker stats_tracker_;
   std::atomic<State> state_{State::kIdle};
-  Waker waker_;
+  LoopSlot slot_{this};
+  std::mutex loop_mutex_;      // guards loop_ (a wake() from another thread reads it)
+  EventLoop* loop_ = nullptr;  // while attached
+  bool ever_started_ = false;  // guarded by loop_mutex_
 
   Lifecycle lifecycle_;
   mutable std::mutex mutex_;  // guards the fields below up to the session-thread-only ones
@@ -144,10 +166,14 @@ class Session : private LinkObserver {
 
   // Session thread only.
   GMainContext* context_ = nullptr;
-  GMainLoop* loop_ = nullptr;
+  bool begun_ = false;
+  bool tearing_down_ = false;    // waiting for a retired link's resolver call
+  bool timed_round_ = false;     // publishing: the next tick is a timed drain round
+  uint64_t links_started_ = 0;   // connections made (the current link's number)
+  uint64_t described_link_ = 0;  // the link whose server answer stats_ describes
+  bool read_deferred_ = false;   // playing: the next tick reads what the socket has
   std::unique_ptr<Link> link_;
   std::vector<std::unique_ptr<Link>> retired_links_;  // destroyed once no call is under way
-  Source wake_watch_{[this] { on_wake(); }};
   Source timer_{[this] { on_timer(); }};
   Deadlines deadlines_;  // timer_ is armed at the earliest
   bool in_drain_ = false;

@@ -334,6 +334,44 @@ GST_START_TEST(test_stop_while_publishing) {
 }
 GST_END_TEST;
 
+// One buffer queued 300 times (as a tee gives the same buffer to many sinks) while nothing is
+// sent (the server never answers the handshake): every tag waits with its bytes in that buffer.
+// Regression: each waiting tag kept the buffer mapped, and a GstMemory counts concurrent maps in
+// 8 bits: from the 256th, GStreamer's CRITICAL "gst_mini_object_unlock: assertion failed".
+GST_START_TEST(test_one_buffer_queued_many_times) {
+  FakeRtmpServer server([&](FakeConnection& c) { c.stall_until_closed(); });
+  SyntheticFlv flv = make_video_flv(1, 200);
+  size_t last_tag = 11 + flv.tags.back().data.size() + 4;
+  size_t head = flv.bytes.size() - last_tag;  // the FLV header and the sequence header
+  SinkPipeline p(secret_location(server.port()), 30);
+  g_object_set(p.sink(), "sync", FALSE, nullptr);  // not paced: queued without waiting
+  GstElement* src = gst_bin_get_by_name(GST_BIN(gst_element_get_parent(p.sink())), "src");
+  gst_object_unref(gst_element_get_parent(p.sink()));
+  auto push = [&](GstBuffer* buf) {
+    GstFlowReturn ret = GST_FLOW_ERROR;
+    g_signal_emit_by_name(src, "push-buffer", buf, &ret);
+    fail_unless_equals_int(ret, GST_FLOW_OK);
+  };
+  GstBuffer* first = gst_buffer_new_memdup(flv.bytes.data(), head);
+  push(first);
+  gst_buffer_unref(first);
+  GstBuffer* tag = gst_buffer_new_memdup(flv.bytes.data() + head, last_tag);
+  for (int i = 0; i < 300; i++) push(tag);
+  fail_if(p.play() == GST_STATE_CHANGE_FAILURE);
+  fail_unless(wait_until(
+                  [&] {
+                    guint64 level = 1;
+                    g_object_get(src, "current-level-buffers", &level, nullptr);
+                    return level == 0;
+                  },
+                  10000),
+              "the sink did not take every buffer");
+  p.stop_promptly();
+  gst_buffer_unref(tag);
+  gst_object_unref(src);
+}
+GST_END_TEST;
+
 // EOS makes the sink wait for the session to send what is queued and close; stopping in the
 // middle of that wait (here: the server never answers connect) must still be prompt.
 GST_START_TEST(test_stop_during_eos) {
@@ -364,6 +402,7 @@ static Suite* rtmpsink_suite() {
   tcase_add_test(publish, test_stop_while_connecting);
   tcase_add_test(publish, test_stop_while_publishing);
   tcase_add_test(publish, test_stop_during_eos);
+  tcase_add_test(publish, test_one_buffer_queued_many_times);
   tcase_add_test(publish, test_state_messages);
   return s;
 }

@@ -1,5 +1,5 @@
 // What the session tests share: a listener that records states, errors and every text the
-// session produced, and a session running on its own thread like the element's GstTask.
+// session produced, and a session running on its own thread (run(): a private event loop).
 #pragma once
 
 #include <arpa/inet.h>

@@ -98,6 +98,25 @@ TEST(ClientHandshake, WholeFeed) {
   EXPECT_TRUE(f.client.error().empty());
 }
 
+// A connection keeps no handshake packets once it is done: release_buffers() frees them, and the
+// handshake still reports what it found and stays done.
+TEST(ClientHandshake, ReleaseBuffersOnlyOnceDone) {
+  Fixture f;
+  size_t consumed = 0;
+  Bytes out;
+  f.client.release_buffers();  // not done yet: keeps C1
+  EXPECT_EQ(f.client.c1().size(), kHandshakeSize);
+  ASSERT_EQ(f.client.feed(f.server, &consumed, out, 42), ClientHandshake::Status::kDone);
+  f.client.release_buffers();
+  EXPECT_TRUE(f.client.c1().empty());
+  EXPECT_EQ(f.client.c1().capacity(), 0u);
+  EXPECT_TRUE(f.client.s2_echoes_c1());
+  Bytes more;
+  EXPECT_EQ(f.client.feed(f.server, &consumed, more, 43), ClientHandshake::Status::kDone);
+  EXPECT_EQ(consumed, 0u);
+  EXPECT_TRUE(more.empty());
+}
+
 ClientRun feed_split(const Bytes& server, size_t split, const Bytes& c_random) {
   ClientHandshake client(c_random, 1000);
   Bytes ignored;
