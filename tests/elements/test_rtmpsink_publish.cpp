@@ -345,8 +345,9 @@ GST_START_TEST(test_one_buffer_queued_many_times) {
   size_t head = flv.bytes.size() - last_tag;  // the FLV header and the sequence header
   SinkPipeline p(secret_location(server.port()), 30);
   g_object_set(p.sink(), "sync", FALSE, nullptr);  // not paced: queued without waiting
-  GstElement* src = gst_bin_get_by_name(GST_BIN(gst_element_get_parent(p.sink())), "src");
-  gst_object_unref(gst_element_get_parent(p.sink()));
+  GstObject* pipeline = gst_element_get_parent(p.sink());
+  GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  gst_object_unref(pipeline);
   auto push = [&](GstBuffer* buf) {
     GstFlowReturn ret = GST_FLOW_ERROR;
     g_signal_emit_by_name(src, "push-buffer", buf, &ret);
