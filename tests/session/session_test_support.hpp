@@ -192,4 +192,13 @@ inline uint16_t refused_port() {
   return ntohs(a.sin_port);
 }
 
+// A video message of `size` bytes (0x27: an H.264 inter frame's first byte).
+inline rtmp::Message video_message(size_t size) {
+  rtmp::Message m;
+  m.type = 9;
+  m.chunk_stream = rtmp::csid::kVideo;
+  m.payload.assign(size, 0x27);
+  return m;
+}
+
 }  // namespace sessiontest

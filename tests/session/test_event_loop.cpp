@@ -201,14 +201,6 @@ TestConfig config_for(uint16_t port) {
   return c;
 }
 
-rtmp::Message video(size_t size) {
-  rtmp::Message m;
-  m.type = 9;
-  m.chunk_stream = rtmp::csid::kVideo;
-  m.payload.assign(size, 0x27);
-  return m;
-}
-
 // Two publishing sessions on one loop thread; cancelling one (its server stopped reading, so
 // it is blocked in a send and its pusher in a full queue) leaves the other streaming, and each
 // detaches without waiting for the network.
@@ -238,10 +230,10 @@ TEST(SharedLoop, SessionsShareOneThreadAndStopIndependently) {
   ASSERT_TRUE(b.wait_streaming());
   EXPECT_EQ(loop.clients(), 2u);
   std::thread pusher([&] {
-    while (a.push_media(video(64 * 1024))) {
+    while (a.push_media(video_message(64 * 1024))) {
     }
   });
-  for (int i = 0; i < 50; i++) ASSERT_TRUE(b.push_media(video(1000)));
+  for (int i = 0; i < 50; i++) ASSERT_TRUE(b.push_media(video_message(1000)));
   a.cancel();
   pusher.join();
   a.wait_detached();
@@ -264,7 +256,7 @@ TEST(SharedLoop, PlayedStreamTricklingThenBurstingArrivesWhole) {
     c.send_status(1, "status", "NetStream.Play.Start", "go");
     uint32_t index = 0;
     auto send = [&](size_t size) {
-      rtmp::Message m = video(size);
+      rtmp::Message m = video_message(size);
       m.payload[1] = static_cast<uint8_t>(index);
       m.payload.back() = static_cast<uint8_t>(index >> 8);
       m.timestamp = index++;

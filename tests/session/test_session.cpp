@@ -29,6 +29,7 @@ using sessiontest::refused_port;
 using sessiontest::Running;
 using sessiontest::SteadyClock;
 using sessiontest::TestConfig;
+using sessiontest::video_message;
 
 namespace {
 
@@ -98,14 +99,6 @@ int socket_connected_to(uint16_t port) {
   }
   closedir(d);
   return found;
-}
-
-rtmp::Message media(size_t size) {
-  rtmp::Message m;
-  m.type = 9;
-  m.chunk_stream = rtmp::csid::kVideo;
-  m.payload.assign(size, 0x27);
-  return m;
 }
 
 }  // namespace
@@ -232,7 +225,7 @@ TEST(SessionCancel, WhileBlockedWritingToAPeerThatStoppedReading) {
   ASSERT_TRUE(r.recorder.wait_state(State::kPublishing));
   std::atomic<bool> pusher_done{false};
   std::thread pusher([&] {
-    while (r.session.push_media(media(64 * 1024))) {
+    while (r.session.push_media(video_message(64 * 1024))) {
     }
     pusher_done = true;
   });
@@ -678,7 +671,7 @@ TEST(SessionPublish, StatsFollowTheBytesWrittenWhileTheServerIsSilent) {
   });
   Running r(config_for(server.port()));
   ASSERT_TRUE(r.session.wait_streaming());
-  for (int i = 0; i < 16; i++) ASSERT_TRUE(r.session.push_media(media(64 * 1024)));
+  for (int i = 0; i < 16; i++) ASSERT_TRUE(r.session.push_media(video_message(64 * 1024)));
   auto deadline = SteadyClock::now() + std::chrono::seconds(10);
   while (received < kBytes && SteadyClock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -714,7 +707,8 @@ TEST(SessionPublish, BurstWithServerAcknowledgementsCompletesAndFinishes) {
     cfg.chunk_size = chunk;
     Running r(cfg);
     constexpr int kMessages = 384;  // 24 MiB of 64 KiB messages, six times the queue bound
-    for (int i = 0; i < kMessages; i++) ASSERT_TRUE(r.session.push_media(media(64 * 1024))) << i;
+    for (int i = 0; i < kMessages; i++)
+      ASSERT_TRUE(r.session.push_media(video_message(64 * 1024))) << i;
     auto finished = std::async(std::launch::async, [&] { return r.session.finish(); });
     if (finished.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
       r.session.cancel();  // releases finish()
@@ -770,7 +764,7 @@ TEST(SessionPublish, FastSmallMessagesArriveInOrderWithoutAWakeUpEach) {
     Running r(cfg);
     ASSERT_TRUE(r.session.wait_streaming());
     for (int i = 0; i < kMessages; i++) {
-      rtmp::Message m = media(1 + static_cast<size_t>(i * 7) % 9000);
+      rtmp::Message m = video_message(1 + static_cast<size_t>(i * 7) % 9000);
       m.payload[0] = static_cast<uint8_t>(i);
       m.payload.back() = static_cast<uint8_t>(i >> 8);
       m.timestamp = static_cast<uint32_t>(i);
@@ -778,7 +772,7 @@ TEST(SessionPublish, FastSmallMessagesArriveInOrderWithoutAWakeUpEach) {
     }
     ASSERT_TRUE(wait_for_count(kMessages)) << "chunk " << chunk << ": " << received();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the burst is over
-    ASSERT_TRUE(r.session.push_media(media(10)));
+    ASSERT_TRUE(r.session.push_media(video_message(10)));
     ASSERT_TRUE(wait_for_count(kMessages + 1)) << "a message into an idle session was not sent";
     {
       std::lock_guard lock(mutex);
