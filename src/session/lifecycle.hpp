@@ -1,6 +1,7 @@
 // What other threads ask of a session and wait for, with one mutex and one condition variable:
 // cancel (the state change to READY/NULL), finish (the end of stream), flushing, and the end of
-// the session. The session thread reads the requests and announces the end and state changes.
+// the session. The session's loop thread reads the requests and announces the end and state
+// changes.
 #pragma once
 
 #include <condition_variable>

@@ -1,4 +1,4 @@
-// A bounded queue of outgoing media between the streaming thread and the session thread.
+// A bounded queue of outgoing media between the streaming thread and the session's loop thread.
 // push() blocks while the queue is over its byte bound, which gives the pipeline back-pressure.
 #pragma once
 

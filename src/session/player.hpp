@@ -5,7 +5,7 @@
 // MediaQueue: one mutex, one condition variable.
 //
 // Threads: pull(), seek(), pause(), set_flushing() on the streaming/application threads; the
-// on_*() calls and take_requests() on the session thread.
+// on_*() calls and take_requests() on the session's loop thread.
 #pragma once
 
 #include <atomic>
@@ -45,7 +45,7 @@ class Player {
   void set_flushing(bool flushing);
   bool recorded() const { return recorded_.load(); }
 
-  // Session thread.
+  // Loop thread.
   void on_media(rtmp::Message&& m);
   void on_stream_ended();
   void on_recorded() { recorded_.store(true); }

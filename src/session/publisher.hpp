@@ -7,7 +7,7 @@
 // to send and tells on_sent()/on_delivered() how far the bytes got.
 //
 // Threads: push(), close(), set_flushing() on the streaming/application threads; everything
-// else on the session thread.
+// else on the session's loop thread.
 #pragma once
 
 #include <atomic>
@@ -57,7 +57,7 @@ class Publisher {
     kEmpty,      // nothing queued
     kReconnect,  // the server asked to reconnect, and this is the moment (at a keyframe)
   };
-  // Session thread: the next message to send now.
+  // Loop thread: the next message to send now.
   Next next(rtmp::MediaMessage* out);
 
   struct DrainResult {
@@ -126,7 +126,7 @@ class Publisher {
   std::atomic<bool> any_pushed_{false};
   std::deque<std::pair<uint64_t, uint32_t>> undelivered_;  // (end offset, timestamp) sent
   // The timestamp at the front of undelivered_ (-1: none), readable from any thread, so that
-  // queued_duration_ms() is current also while the session thread waits on a stalled socket.
+  // queued_duration_ms() is current also while the session's loop thread waits on a stalled socket.
   std::atomic<int64_t> oldest_undelivered_ts_{-1};
   void note_oldest_undelivered();
   std::atomic<uint64_t> skipped_{0};

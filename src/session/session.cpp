@@ -534,7 +534,7 @@ void Session::rearm() {
   timer_.arm(at ? g_get_monotonic_time() + std::max<int64_t>(0, at - now) : -1);
 }
 
-// Copies what the session thread knows into what stats() reads (the rate is computed there).
+// Copies what the session's loop thread knows into what stats() reads (the rate is computed there).
 void Session::publish_stats() {
   const rtmp::ClientConnection* client = link_ ? link_->client() : nullptr;
   // What the kernel holds (a system call): only publishing reports it.

@@ -120,7 +120,7 @@ class Session : private LinkObserver, private LoopClient {
   }
   // LoopClient.
   void on_loop_wake() override { on_wake(); }
-  // Publishing and playing on the session thread.
+  // Publishing and playing on the session's loop thread.
   void drain();
   void begin_closing();
   void apply_publish_settings();
@@ -164,7 +164,7 @@ class Session : private LinkObserver, private LoopClient {
   std::atomic<uint32_t> chunk_size_{0};
   SessionStats stats_;
 
-  // Session thread only.
+  // Loop thread only.
   GMainContext* context_ = nullptr;
   bool begun_ = false;
   bool tearing_down_ = false;    // waiting for a retired link's resolver call

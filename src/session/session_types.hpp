@@ -17,7 +17,7 @@ namespace rtmpsession {
 using config::Role;
 using rtmp::ErrorKind;
 
-// The one connection state machine. Transitions happen on the session thread only.
+// The one connection state machine. Transitions happen on the session's loop thread only.
 enum class State {
   kIdle,
   kResolving,
@@ -82,7 +82,7 @@ struct StateChange {
   std::string reason;    // why, for closed and broken (and later reconnecting)
 };
 
-// Called on the session thread.
+// Called on the session's loop thread.
 class SessionListener {
  public:
   virtual ~SessionListener() = default;

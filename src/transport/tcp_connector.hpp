@@ -1,5 +1,6 @@
 // Resolves a host and opens a TCP connection to the first address that accepts, asynchronously on
-// the session thread's GMainContext. Every step has a timeout and stops at once when cancelled.
+// the session's loop thread's GMainContext. Every step has a timeout and stops at once when
+// cancelled.
 #pragma once
 
 #include <gio/gio.h>

@@ -1,6 +1,6 @@
 // The byte stream under the RTMP client. TcpTransport is plain TCP; further transports are layers
 // on another transport (SOCKS negotiation, TLS, the RTMPT HTTP tunnel), built in order by
-// make_transport(). All calls are non-blocking and happen on the session thread.
+// make_transport(). All calls are non-blocking and happen on the session's loop thread.
 #pragma once
 
 #include <gio/gio.h>
