@@ -25,8 +25,9 @@ Reconnection: node-media-server (with recording on) is killed and restarted whil
 multitrack HEVC + Opus stream is published in real time; the publisher reconnects, and the
 session recorded after the restart must start with onMetaData and every track's sequence
 header, resume each video track at a key frame and no audio before the first one, and
-together with the first recording hold every published frame outside the outage. (nginx-rtmp
-cannot be the judge here: its `record` skips enhanced video.)
+together with the first recording hold every published frame outside the outage. The same
+through nginx-rtmp killed and restarted, judged by a player subscribed to the restarted nginx
+before the publisher is back (nginx's `record` skips enhanced video).
 
 `playbin uri=rtmp://.../hevc-stream` plays an HEVC + Opus stream with enhancedflvdemux, through
 either server.
@@ -499,6 +500,36 @@ def _is_key(tag: C.Tag) -> bool:
     return (tag.data[0] >> 4) & 0x07 == 1
 
 
+MULTITRACK_TRACKS = {(E.TAG_VIDEO, 0), (E.TAG_VIDEO, 1), (E.TAG_AUDIO, 0), (E.TAG_AUDIO, 1)}
+
+
+def _check_resumed(second: list[C.Tag], sent: list[C.Tag], metadata: bool = True) -> int:
+    """What a server got after the publisher reconnected: onMetaData (`metadata`: first) and
+    every track's sequence start (as sent) before any coded frame, then each video track from a
+    key frame and no audio before the first one. Returns the number of header tags."""
+    n_headers = next(i for i, t in enumerate(second) if not _is_header(t))
+    headers = second[:n_headers]
+    if metadata:
+        assert headers and headers[0].type == E.TAG_SCRIPT, [t.describe() for t in headers]
+    av_headers = [t for t in headers if t.type != E.TAG_SCRIPT]
+    replayed = set().union(*(_header_tracks(t) for t in av_headers))
+    assert replayed == MULTITRACK_TRACKS, [t.describe() for t in headers]
+    sent_headers = {t.data for t in sent if _is_header(t)}
+    checked = headers if metadata else av_headers
+    assert {_without_set_data_frame(t.data) for t in checked} <= sent_headers, \
+        "a replayed header differs from the sent one"
+    seen_key: set[tuple[int, int]] = set()
+    for t in second[n_headers:]:
+        track = _track(t)
+        if t.type == E.TAG_VIDEO and track not in seen_key:
+            assert _is_key(t), f"video track {track[1]} resumes at {t.describe()}"
+            seen_key.add(track)
+        if t.type == E.TAG_AUDIO:
+            assert seen_key, f"audio {t.describe()} before the first video key frame"
+    assert {(E.TAG_VIDEO, 0), (E.TAG_VIDEO, 1)} <= seen_key
+    return n_headers
+
+
 def test_reconnection_replays_every_header_and_resumes_at_key_frames(tools, clips, clip_files,
                                                                      tmp_path):
     if N.nms_problem():
@@ -530,24 +561,7 @@ def test_reconnection_replays_every_header_and_resumes_at_key_frames(tools, clip
 
     # The session after the restart: metadata and every track's sequence start before any
     # coded frame, then each video track from a key frame, no audio before the first.
-    tracks = {(E.TAG_VIDEO, 0), (E.TAG_VIDEO, 1), (E.TAG_AUDIO, 0), (E.TAG_AUDIO, 1)}
-    n_headers = next(i for i, t in enumerate(second) if not _is_header(t))
-    headers = second[:n_headers]
-    assert headers and headers[0].type == E.TAG_SCRIPT, [t.describe() for t in headers]
-    replayed = set().union(*(_header_tracks(t) for t in headers[1:]))
-    assert replayed == tracks, [t.describe() for t in headers]
-    sent_headers = {t.data for t in sent if _is_header(t)}
-    assert {_without_set_data_frame(t.data) for t in headers} <= sent_headers, \
-        "a replayed header differs from the sent one"
-    seen_key: set[tuple[int, int]] = set()
-    for t in second[n_headers:]:
-        track = _track(t)
-        if t.type == E.TAG_VIDEO and track not in seen_key:
-            assert _is_key(t), f"video track {track[1]} resumes at {t.describe()}"
-            seen_key.add(track)
-        if t.type == E.TAG_AUDIO:
-            assert seen_key, f"audio {t.describe()} before the first video key frame"
-    assert {(E.TAG_VIDEO, 0), (E.TAG_VIDEO, 1)} <= seen_key
+    n_headers = _check_resumed(second, sent)
 
     # Nothing changed, nothing lost outside the outage (a second of slack on each side).
     sent_frames = {(t.type, t.timestamp, t.data) for t in C.media_tags(sent) if not _is_header(t)}
@@ -562,6 +576,40 @@ def test_reconnection_replays_every_header_and_resumes_at_key_frames(tools, clip
           f"{t_kill * 1000:.0f}-{t_back * 1000:.0f} ms")
     assert not outside, f"{len(outside)} frames lost outside the outage: {outside[:5]}"
     assert second[n_headers].timestamp > t_kill * 1000 - 1000, "the second session starts early"
+
+
+def test_reconnection_through_nginx(tools, clips, clip_files, tmp_path):
+    """The same with nginx-rtmp killed and restarted. Its `record` skips enhanced video, so the
+    judge is a player (rtmpsrc ! filesink) that subscribes to the restarted nginx before the
+    publisher is back (the publisher retries every 3 s): what nginx relays of the second
+    session starts with every track's sequence start as sent, and each video track with a key
+    frame. (nginx replaces onMetaData with its own, so that is not compared.)"""
+    flv = clip_files["multitrack"]
+    sent = C.read_tags(flv.read_bytes())
+    with H.NginxRtmp(NGINX_APPS, workdir=tmp_path / "nginx") as ng:
+        url = ng.url(NGINX_APP, "cam")
+        pub = H.BackgroundProcess(
+            [H.GST_LAUNCH, "-e", "filesrc", f"location={flv}", "!", "rtmpsink",
+             f"location={url}", "reconnect-attempts=-1", "reconnect-delay=3000",
+             "reconnect-max-delay=3000", "sync=true", "max-latency=0"],
+            tmp_path / "publisher.log").start()
+        ng.wait_publisher(NGINX_APP, "cam")
+        time.sleep(1.0)
+        ng.kill()
+        ng.restart()
+        played = tmp_path / "after.flv"
+        player = H.BackgroundProcess(
+            [H.GST_LAUNCH, "-e", "rtmpsrc", f"location={url}", "!", "filesink",
+             f"location={played}"], tmp_path / "player.log").start()
+        ng.wait_player(NGINX_APP, "cam")
+        assert not ng.publishers(NGINX_APP, "cam"), \
+            "the publisher came back before the player subscribed (test timing)"
+        assert pub.wait(60) == 0, pub.log()
+        assert player.wait(30) == 0, player.log()  # EOS when the publisher unpublishes
+        assert ng.log_problems() == []
+    got = C.read_tags(played.read_bytes())
+    n_headers = _check_resumed([t for t in got if t.type != E.TAG_SCRIPT], sent, metadata=False)
+    print(f"{len(C.media_tags(got))} tags relayed after the restart, {n_headers} headers first")
 
 
 # --------------------------------------------------------------------------
