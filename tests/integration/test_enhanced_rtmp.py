@@ -267,18 +267,25 @@ class Player:
         self.pipeline.set_state(Gst.State.PLAYING)
         return self
 
-    def complete(self, published: list[C.Track]) -> bool:
+    def complete(self, published: list[C.Track], tags: int = 0) -> bool:
+        """Every track has all its frames, and rtmpsrc gave `tags` audio/video tags (the last
+        ones, SequenceEnd, make no demuxed buffer; rtmpsrc may read them up to the 40 ms
+        batching bound after the frames before them)."""
         want = {t.pad: len(t.stream.frames) for t in published}
-        return all(len(self.demuxed[p].buffers) >= n for p, n in want.items())
+        if not all(len(self.demuxed[p].buffers) >= n for p, n in want.items()):
+            return False
+        flv = b"".join(C.buffer_bytes(b) for b in self.flv.buffers)
+        return tags == 0 or len(C.media_tags(C.read_tags(flv))) >= tags
 
-    def finish(self, published: list[C.Track], timeout: float = 30.0) -> None:
-        """Waits until every track has all its frames (or `timeout`, or the stream ended),
-        then ends the stream (node-media-server does not end it) so that the decoders give
-        what they hold, and stops. Errors and warnings are kept in `messages`."""
+    def finish(self, published: list[C.Track], tags: int = 0, timeout: float = 30.0) -> None:
+        """Waits until every track has all its frames and rtmpsrc gave `tags` audio/video
+        tags (or `timeout`, or the stream ended), then ends the stream (node-media-server does
+        not end it) so that the decoders give what they hold, and stops. Errors and warnings
+        are kept in `messages`."""
         bus = self.pipeline.get_bus()
         deadline = time.monotonic() + timeout
         ended = False
-        while not self.complete(published) and time.monotonic() < deadline and not ended:
+        while not self.complete(published, tags) and time.monotonic() < deadline and not ended:
             msg = bus.timed_pop_filtered(100 * MS, Gst.MessageType.EOS | Gst.MessageType.ERROR
                                          | Gst.MessageType.WARNING)
             ended = self._note(msg) if msg else False
@@ -427,7 +434,7 @@ def test_round_trip(peer, clips, clip_files, name, source):
     try:
         peer.wait_players(stream, 2 if recorder else 1)
         published = publish(source, name, tracks, clip_files, url)
-        player.finish(published.tracks)
+        player.finish(published.tracks, len(C.media_tags(C.read_tags(published.flv))))
         if recorder:
             recorder.wait(len(C.media_tags(C.read_tags(published.flv))))
     finally:
