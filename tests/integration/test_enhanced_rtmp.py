@@ -537,6 +537,15 @@ def _check_resumed(second: list[C.Tag], sent: list[C.Tag], metadata: bool = True
     return n_headers
 
 
+def _reconnecting_publisher(flv: Path, url: str, delay_ms: int, max_delay_ms: int,
+                            log: Path) -> H.BackgroundProcess:
+    """`filesrc ! rtmpsink` in real time, reconnecting for ever, dropping nothing."""
+    return H.BackgroundProcess(
+        [H.GST_LAUNCH, "-e", "filesrc", f"location={flv}", "!", "rtmpsink", f"location={url}",
+         "reconnect-attempts=-1", f"reconnect-delay={delay_ms}",
+         f"reconnect-max-delay={max_delay_ms}", "sync=true", "max-latency=0"], log).start()
+
+
 def test_reconnection_replays_every_header_and_resumes_at_key_frames(tools, clips, clip_files,
                                                                      tmp_path):
     if N.nms_problem():
@@ -545,11 +554,7 @@ def test_reconnection_replays_every_header_and_resumes_at_key_frames(tools, clip
     sent = C.read_tags(flv.read_bytes())
     with N.NodeMediaServer(record=True, workdir=tmp_path / "nms") as s:
         url = s.url(NMS_APP, "cam")
-        pub = H.BackgroundProcess(
-            [H.GST_LAUNCH, "-e", "filesrc", f"location={flv}", "!", "rtmpsink",
-             f"location={url}", "reconnect-attempts=-1", "reconnect-delay=200",
-             "reconnect-max-delay=500", "sync=true", "max-latency=0"],
-            tmp_path / "publisher.log").start()
+        pub = _reconnecting_publisher(flv, url, 200, 500, tmp_path / "publisher.log")
         s.wait_publisher(NMS_APP, "cam")
         t0 = time.monotonic()
         time.sleep(1.5)
@@ -595,11 +600,7 @@ def test_reconnection_through_nginx(tools, clips, clip_files, tmp_path):
     sent = C.read_tags(flv.read_bytes())
     with H.NginxRtmp(NGINX_APPS, workdir=tmp_path / "nginx") as ng:
         url = ng.url(NGINX_APP, "cam")
-        pub = H.BackgroundProcess(
-            [H.GST_LAUNCH, "-e", "filesrc", f"location={flv}", "!", "rtmpsink",
-             f"location={url}", "reconnect-attempts=-1", "reconnect-delay=3000",
-             "reconnect-max-delay=3000", "sync=true", "max-latency=0"],
-            tmp_path / "publisher.log").start()
+        pub = _reconnecting_publisher(flv, url, 3000, 3000, tmp_path / "publisher.log")
         ng.wait_publisher(NGINX_APP, "cam")
         time.sleep(1.0)
         ng.kill()
