@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import eflv_media as E
+from flv import complete_tags
 from eflv_media import Gst
 
 FPS = 25
@@ -213,19 +214,7 @@ class Tag:
 
 def read_tags(data: bytes) -> list[Tag]:
     """The complete tags of FLV bytes (a file cut short by a killed writer ends early)."""
-    if len(data) < 13 or data[:3] != b"FLV":
-        return []
-    off = int.from_bytes(data[5:9], "big") + 4
-    tags = []
-    while off + 11 <= len(data):
-        size = int.from_bytes(data[off + 1:off + 4], "big")
-        end = off + 11 + size
-        if end + 4 > len(data):
-            break
-        ts = int.from_bytes(data[off + 4:off + 7], "big") | (data[off + 7] << 24)
-        tags.append(Tag(data[off] & 0x1F, ts, data[off + 11:end]))
-        off = end + 4
-    return tags
+    return [Tag(t.type, t.timestamp, t.data) for t in complete_tags(data)]
 
 
 def media_tags(tags: list[Tag]) -> list[Tag]:

@@ -74,6 +74,25 @@ def read_flv(path: str | os.PathLike) -> FlvFile:
     return FlvFile(data[4], tags)
 
 
+def complete_tags(data: bytes) -> list[FlvTag]:
+    """The tags of FLV bytes whose data is complete, leniently: no checks of PreviousTagSize,
+    and bytes cut short (a writer killed, a stream still arriving) end the list early."""
+    if len(data) < 13 or data[:3] != b"FLV":
+        return []
+    off = int.from_bytes(data[5:9], "big") + 4
+    tags = []
+    while off + 11 <= len(data):
+        size = int.from_bytes(data[off + 1:off + 4], "big")
+        end = off + 11 + size
+        if end > len(data):
+            break
+        ts = int.from_bytes(data[off + 4:off + 7], "big") | (data[off + 7] << 24)
+        sid = int.from_bytes(data[off + 8:off + 11], "big")
+        tags.append(FlvTag(data[off] & 0x1F, ts, sid, data[off + 11:end], off))
+        off = end + 4
+    return tags
+
+
 def flv_bytes(flv: FlvFile) -> bytes:
     """Serialise an FlvFile (9-byte header + PreviousTagSize0 + tags)."""
     out = bytearray(b"FLV\x01" + bytes([flv.flags]) + (9).to_bytes(4, "big") + bytes(4))

@@ -35,7 +35,7 @@ from __future__ import annotations
 from external_tools import (FFMPEG, FFPROBE, GST_INSPECT, GST_LAUNCH, LOOPBACK, NGINX,
                             RTMP_MODULE, SINK, missing_tools)
 from flv import (TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, FlvFile, FlvTag, assert_nginx_recording_exact,
-                 diff_tags, flv_bytes, nginx_record_model, read_flv)
+                 complete_tags, diff_tags, flv_bytes, nginx_record_model, read_flv)
 from media import (_FIXTURE_RECIPE_VERSION, _PACKET_FIELDS, FrameMd5, Packet, StreamInfo,
                    _drop_repeated_extradata, _ffmpeg_version, _fmt_packet, assert_same_packets,
                    cache_dir, count_frames, diff_packets, framemd5, make_fixture)
@@ -52,7 +52,7 @@ __all__ = [
     "missing_tools",
     # flv
     "TAG_AUDIO", "TAG_SCRIPT", "TAG_VIDEO", "FlvFile", "FlvTag", "assert_nginx_recording_exact",
-    "diff_tags", "flv_bytes", "nginx_record_model", "read_flv",
+    "complete_tags", "diff_tags", "flv_bytes", "nginx_record_model", "read_flv",
     # media
     "FrameMd5", "Packet", "StreamInfo", "assert_same_packets", "cache_dir", "count_frames",
     "diff_packets", "framemd5", "make_fixture",

@@ -81,20 +81,8 @@ class Tag(NamedTuple):
 
 def read_tags(path: Path) -> list[Tag]:
     """The tags of an FLV byte stream, up to the last complete one."""
-    data = Path(path).read_bytes()
-    if len(data) < 13 or data[:3] != b"FLV":
-        return []
-    off = int.from_bytes(data[5:9], "big") + 4
-    tags = []
-    while off + 11 <= len(data):
-        size = int.from_bytes(data[off + 1:off + 4], "big")
-        end = off + 11 + size + 4
-        if end > len(data):
-            break
-        ts = int.from_bytes(data[off + 4:off + 7], "big") | (data[off + 7] << 24)
-        tags.append(Tag(data[off] & 0x1F, ts, data[off + 11:off + 11 + size], end))
-        off = end
-    return tags
+    return [Tag(t.type, t.timestamp, t.data, t.offset + 11 + len(t.data) + 4)
+            for t in H.complete_tags(Path(path).read_bytes())]
 
 
 # --------------------------------------------------------------------------

@@ -25,24 +25,6 @@ PACE = "sync=true"  # frames leave at their timestamps, so a frame's timestamp ~
 NO_DROP = "max-latency=0"
 
 
-def _tags_tolerant(path: Path) -> list[H.FlvTag]:
-    """Tags of an FLV that may end mid-tag (the first recording: nginx was killed)."""
-    data = path.read_bytes()
-    if len(data) < 13 or data[:3] != b"FLV":
-        return []
-    off = int.from_bytes(data[5:9], "big") + 4
-    tags = []
-    while off + 11 <= len(data):
-        size = int.from_bytes(data[off + 1:off + 4], "big")
-        end = off + 11 + size
-        if end > len(data):
-            break
-        ts = int.from_bytes(data[off + 4:off + 7], "big") | (data[off + 7] << 24)
-        tags.append(H.FlvTag(data[off] & 0x1F, ts, 0, data[off + 11:end], off))
-        off = end + 4
-    return tags
-
-
 def _frames(tags) -> list[tuple[int, int, str]]:
     """(type, timestamp, md5) of the audio/video frames, sequence headers excluded."""
     out = []
@@ -107,7 +89,7 @@ def test_publisher_and_player_survive_nginx_restart(sink, tmp_path, fixture10, p
     published = _frames(H.read_flv(published10).tags)
     recordings = sorted((work / "rec2").glob("cam*.flv"))
     assert len(recordings) == 2, recordings
-    first, second = (_tags_tolerant(p) for p in recordings)
+    first, second = (H.complete_tags(p.read_bytes()) for p in recordings)
     # nginx rebases each recording to its first frame; map the second back by its first frame.
     got = set(_frames(first))
     second_frames = _frames(second)
@@ -132,7 +114,7 @@ def test_publisher_and_player_survive_nginx_restart(sink, tmp_path, fixture10, p
                         f"{outside[:5]}"
 
     # The subscriber saw the stream continue: frames from before and after the outage.
-    played_frames = _frames(_tags_tolerant(played))
+    played_frames = _frames(H.complete_tags(played.read_bytes()))
     played_ts = [ts for _, ts, _ in played_frames]
     assert any(ts < lo for ts in played_ts) and any(ts > hi for ts in played_ts), \
         f"subscriber got {len(played_frames)} frames, ts {played_ts[:1]}..{played_ts[-1:]}"
