@@ -23,3 +23,32 @@ const char* resource_code_name(int code) {
   g_type_class_unref(klass);
   return name;
 }
+
+bool link_probed_fakesink(GstBin* bin, GstPad* pad, GstPadProbeCallback probe, gpointer data) {
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add(bin, sink);
+  GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
+  g_object_set_data_full(G_OBJECT(sinkpad), "demux", gst_pad_get_name(pad), g_free);
+  gst_pad_add_probe(
+      sinkpad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      probe, data, nullptr);
+  const bool linked = gst_pad_link(pad, sinkpad) == GST_PAD_LINK_OK;
+  gst_object_unref(sinkpad);
+  gst_element_sync_state_with_parent(sink);
+  return linked;
+}
+
+const char* probed_pad_name(GstPad* sinkpad) {
+  return static_cast<const char*>(g_object_get_data(G_OBJECT(sinkpad), "demux"));
+}
+
+std::string caps_event_string(GstEvent* event) {
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  gchar* s = gst_caps_to_string(caps);
+  std::string out = s ? s : "";
+  g_free(s);
+  return out;
+}

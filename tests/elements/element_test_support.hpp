@@ -1,6 +1,8 @@
-// Helpers shared by the gst-check element tests (rtmpsink, rtmpsrc): string checks, bounded
-// polling, GstResourceError names.
+// Helpers shared by the gst-check element tests: string checks, bounded polling,
+// GstResourceError names, probed fakesinks behind a demuxer.
 #pragma once
+
+#include <gst/gst.h>
 
 #include <functional>
 #include <string>
@@ -22,3 +24,12 @@ bool wait_until(const std::function<bool()>& condition, int timeout_ms);
 
 // The nick of a GstResourceError code ("?" if unknown), for messages.
 const char* resource_code_name(int code);
+
+// Demuxer tests: a fakesink (sync and async off) added to `bin` and linked to the demuxer's
+// `pad`, with `probe` on its sink pad for buffers and downstream events. False if the link
+// failed.
+bool link_probed_fakesink(GstBin* bin, GstPad* pad, GstPadProbeCallback probe, gpointer data);
+// In such a probe: the name of the demuxer pad the sink pad is linked to.
+const char* probed_pad_name(GstPad* sinkpad);
+// The caps a CAPS event carries, as a string.
+std::string caps_event_string(GstEvent* event);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../unit/tag_vectors.hpp"
+#include "element_test_support.hpp"
 #include "flv/flv_writer.hpp"
 #include "flv/tag_writer.hpp"
 // Last: gstcheck.h defines a `fail` macro that would break C++ headers included after it.
@@ -51,7 +52,7 @@ struct Run {
 GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* run = static_cast<Run*>(data);
   std::lock_guard<std::mutex> g(run->lock);
-  PadSeen& seen = run->pads[static_cast<const char*>(g_object_get_data(G_OBJECT(pad), "demux"))];
+  PadSeen& seen = run->pads[probed_pad_name(pad)];
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
     seen.buffers.push_back({GST_BUFFER_PTS(b), GST_BUFFER_DTS(b),
@@ -59,29 +60,14 @@ GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
                             GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT) != 0,
                             gst_buffer_get_size(b)});
   } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
-    GstCaps* caps = nullptr;
-    gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
-    gchar* s = gst_caps_to_string(caps);
-    seen.caps.push_back(s);
-    g_free(s);
+    seen.caps.push_back(caps_event_string(GST_PAD_PROBE_INFO_EVENT(info)));
   }
   return GST_PAD_PROBE_OK;
 }
 
 void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   auto* run = static_cast<Run*>(data);
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  gst_bin_add(GST_BIN(run->pipeline), sink);
-  GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
-  g_object_set_data_full(G_OBJECT(sinkpad), "demux", gst_pad_get_name(pad), g_free);
-  gst_pad_add_probe(
-      sinkpad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      on_data, run, nullptr);
-  fail_unless(gst_pad_link(pad, sinkpad) == GST_PAD_LINK_OK);
-  gst_object_unref(sinkpad);
-  gst_element_sync_state_with_parent(sink);
+  fail_unless(link_probed_fakesink(GST_BIN(run->pipeline), pad, on_data, run));
 }
 
 void on_no_more_pads(GstElement*, gpointer data) {

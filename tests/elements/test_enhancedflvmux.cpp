@@ -205,7 +205,7 @@ struct Demuxed {
 GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* d = static_cast<Demuxed*>(data);
   std::lock_guard<std::mutex> g(d->lock);
-  PadSeen& seen = d->pads[static_cast<const char*>(g_object_get_data(G_OBJECT(pad), "demux"))];
+  PadSeen& seen = d->pads[probed_pad_name(pad)];
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
     OutBuf o{Bytes(gst_buffer_get_size(b)), GST_BUFFER_PTS(b), false,
@@ -214,29 +214,14 @@ GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     seen.buffers.push_back(std::move(o));
     seen.dts.push_back(GST_BUFFER_DTS(b));
   } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
-    GstCaps* caps = nullptr;
-    gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
-    gchar* s = gst_caps_to_string(caps);
-    seen.caps.push_back(s);
-    g_free(s);
+    seen.caps.push_back(caps_event_string(GST_PAD_PROBE_INFO_EVENT(info)));
   }
   return GST_PAD_PROBE_OK;
 }
 
 void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   auto* d = static_cast<Demuxed*>(data);
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  gst_bin_add(GST_BIN(d->pipeline), sink);
-  GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
-  g_object_set_data_full(G_OBJECT(sinkpad), "demux", gst_pad_get_name(pad), g_free);
-  gst_pad_add_probe(
-      sinkpad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      on_data, d, nullptr);
-  fail_unless(gst_pad_link(pad, sinkpad) == GST_PAD_LINK_OK);
-  gst_object_unref(sinkpad);
-  gst_element_sync_state_with_parent(sink);
+  fail_unless(link_probed_fakesink(GST_BIN(d->pipeline), pad, on_data, d));
 }
 
 // appsrc (FLV bytes) ! `demuxer`, to EOS.
