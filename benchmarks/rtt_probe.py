@@ -104,7 +104,9 @@ def main() -> int:
         def probe(_pad, _info):
             mark("first_buffer")
             return Gst.PadProbeReturn.REMOVE
-        pipe.get_by_name("out").get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, probe)
+        # rtmpsrc pushes buffer lists: the first buffer may come in one
+        pipe.get_by_name("out").get_static_pad("sink").add_probe(
+            Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST, probe)
 
     GLib.timeout_add_seconds(20, lambda: (errors.append("timeout"), ml.quit()))
     t0[0] = time.monotonic()

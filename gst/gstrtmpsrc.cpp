@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "flv_output.hpp"
 #include "rtmp_element.hpp"
@@ -21,6 +22,8 @@ enum SrcProp : guint {
 };
 
 constexpr int64_t kPollUs = 100 * 1000;
+// Messages taken from the session at once and pushed downstream as one buffer list.
+constexpr size_t kMaxBatch = 64;
 constexpr auto kRole = rtmpsession::Role::kPlay;
 
 struct SrcPrivate : rtmpgst::ElementBase {
@@ -29,7 +32,7 @@ struct SrcPrivate : rtmpgst::ElementBase {
   guint32 last_seek_seqnum = GST_SEQNUM_INVALID;  // streaming/application thread, see src_event
 
   rtmpgst::FlvOutput flv;
-  std::optional<rtmp::Message> pending;  // taken before the header was sent
+  std::vector<rtmp::Message> batch;  // streaming thread: what one create() takes
   bool live = false;
   bool live_decided = false;
   bool discont = true;
@@ -115,7 +118,6 @@ static gboolean src_start(GstBaseSrc* bsrc) {
   p->safe_url = connection->safe_url;
   p->runner.create(GST_ELEMENT(bsrc), rtmp_src_debug, std::move(*connection));
   p->flv.reset(false);
-  p->pending.reset();
   gst_base_src_set_live(bsrc, TRUE);
   p->live = true;
   p->live_decided = false;
@@ -139,15 +141,17 @@ static gboolean src_unlock_stop(GstBaseSrc* bsrc) {
   return TRUE;
 }
 
-// Waits for the next message; applies idle-timeout once the stream plays.
-static GstFlowReturn next_message(GstRtmpSrc* self, rtmp::Message* m, bool* discont) {
+// Waits for the next messages (all that are queued, up to kMaxBatch); applies idle-timeout once
+// the stream plays.
+static GstFlowReturn next_messages(GstRtmpSrc* self, std::vector<rtmp::Message>* batch,
+                                   bool* discont) {
   SrcPrivate* p = self->priv;
   GST_OBJECT_LOCK(self);
   int64_t idle_us = int64_t{p->idle_timeout} * G_USEC_PER_SEC;
   GST_OBJECT_UNLOCK(self);
   int64_t idle_since = g_get_monotonic_time();
   for (;;) {
-    switch (p->session()->pull(m, kPollUs, discont)) {
+    switch (p->session()->pull_batch(batch, kMaxBatch, kPollUs, discont)) {
       case rtmpsession::PullResult::kMessage:
         return GST_FLOW_OK;
       case rtmpsession::PullResult::kEnd:
@@ -189,35 +193,44 @@ static void decide_liveness(GstRtmpSrc* self) {
   if (!p->live) gst_base_src_set_live(GST_BASE_SRC(self), FALSE);
 }
 
+static GstBuffer* make_tag(GstRtmpSrc* self, rtmp::Message&& m) {
+  SrcPrivate* p = self->priv;
+  GST_LOG_OBJECT(self, "tag type %u ts %u size %zu", m.type, m.timestamp, m.payload.size());
+  GstBuffer* buffer = p->flv.make_tag(std::move(m), p->live);
+  if (p->discont) {
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+    p->discont = false;
+  }
+  return buffer;
+}
+
+// One buffer per message (the FLV header first), pushed as a buffer list when there are several:
+// basesrc and downstream handle what one read brought in one go.
 static GstFlowReturn src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto* self = GST_RTMP_SRC(psrc);
   SrcPrivate* p = self->priv;
   if (!p->runner.start_session()) return GST_FLOW_ERROR;  // async-connect=false: connect now
-  rtmp::Message m;
-  if (p->pending) {
-    m = std::move(*p->pending);
-    p->pending.reset();
-  } else {
-    bool reconnected = false;
-    GstFlowReturn ret = next_message(self, &m, &reconnected);
-    if (ret != GST_FLOW_OK) return ret;
-    if (reconnected) {
-      GST_INFO_OBJECT(self, "first message after reconnecting: DISCONT");
-      p->discont = true;
-    }
+  p->batch.clear();
+  bool reconnected = false;
+  GstFlowReturn ret = next_messages(self, &p->batch, &reconnected);
+  if (ret != GST_FLOW_OK) return ret;
+  if (reconnected) {
+    GST_INFO_OBJECT(self, "first message after reconnecting: DISCONT");
+    p->discont = true;
   }
   decide_liveness(self);
-  if (!p->flv.header_sent()) {
-    *out = p->flv.make_header(m);
-    p->pending = std::move(m);
+  GstBuffer* header = p->flv.header_sent() ? nullptr : p->flv.make_header(p->batch.front());
+  if (!header && p->batch.size() == 1) {
+    *out = make_tag(self, std::move(p->batch.front()));
+    p->batch.clear();
     return GST_FLOW_OK;
   }
-  GST_LOG_OBJECT(self, "tag type %u ts %u size %zu", m.type, m.timestamp, m.payload.size());
-  *out = p->flv.make_tag(std::move(m), p->live);
-  if (p->discont) {
-    GST_BUFFER_FLAG_SET(*out, GST_BUFFER_FLAG_DISCONT);
-    p->discont = false;
-  }
+  GstBufferList* list = gst_buffer_list_new_sized(p->batch.size() + 1);
+  if (header) gst_buffer_list_add(list, header);
+  for (rtmp::Message& m : p->batch) gst_buffer_list_add(list, make_tag(self, std::move(m)));
+  p->batch.clear();
+  gst_base_src_submit_buffer_list(GST_BASE_SRC(self), list);
+  *out = nullptr;
   return GST_FLOW_OK;
 }
 
@@ -255,7 +268,6 @@ static gboolean src_do_seek(GstBaseSrc* bsrc, GstSegment* segment) {
   guint64 ms = segment->start / GST_MSECOND;
   GST_INFO_OBJECT(bsrc, "seeking to %" G_GUINT64_FORMAT " ms", ms);
   p->session()->seek(static_cast<uint32_t>(ms));
-  p->pending.reset();
   p->flv.reset(true);
   p->discont = true;
   segment->time = segment->start;

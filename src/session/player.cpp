@@ -1,14 +1,14 @@
 #include "session/player.hpp"
 
+#include <algorithm>
+
 namespace rtmpsession {
 
 bool Player::ready() const {
   return flushing_ || !items_.empty() || stream_ended_ || ended_.has_value();
 }
 
-PullResult Player::pull(rtmp::Message* out, int64_t timeout_us, bool* discont,
-                        bool* resume_reading) {
-  std::unique_lock lock(mutex_);
+PullResult Player::wait_locked(std::unique_lock<std::mutex>& lock, int64_t timeout_us) {
   if (timeout_us < 0) {
     changed_.wait(lock, [&] { return ready(); });
   } else if (!changed_.wait_for(lock, std::chrono::microseconds(timeout_us),
@@ -16,21 +16,44 @@ PullResult Player::pull(rtmp::Message* out, int64_t timeout_us, bool* discont,
     return PullResult::kTimeout;
   }
   if (flushing_ || ended_ == PullResult::kFlushing) return PullResult::kFlushing;
-  if (!items_.empty()) {
-    *out = std::move(items_.front());
-    items_.pop_front();
-    if (discont_after_ != SIZE_MAX && discont_after_-- == 0) {
-      discont_after_ = SIZE_MAX;
-      if (discont) *discont = true;
-    }
-    size_t before = bytes_;
-    bytes_ -= out->payload.size();
-    if (resume_reading)
-      *resume_reading = reading_paused_ && bytes_ < max_bytes_ / 2 && before >= max_bytes_ / 2;
-    return PullResult::kMessage;
-  }
+  if (!items_.empty()) return PullResult::kMessage;
   if (stream_ended_) return PullResult::kEnd;
   return ended_.value_or(PullResult::kEnd);
+}
+
+void Player::pop_locked(std::vector<rtmp::Message>* out, bool* discont) {
+  if (discont_after_ != SIZE_MAX && discont_after_-- == 0) {
+    discont_after_ = SIZE_MAX;
+    if (discont) *discont = true;
+  }
+  bytes_ -= items_.front().payload.size();
+  out->push_back(std::move(items_.front()));
+  items_.pop_front();
+}
+
+PullResult Player::pull(rtmp::Message* out, int64_t timeout_us, bool* discont,
+                        bool* resume_reading) {
+  std::vector<rtmp::Message> one;
+  PullResult r = pull_batch(&one, 1, timeout_us, discont, resume_reading);
+  if (r == PullResult::kMessage) *out = std::move(one.front());
+  return r;
+}
+
+PullResult Player::pull_batch(std::vector<rtmp::Message>* out, size_t max, int64_t timeout_us,
+                              bool* discont, bool* resume_reading) {
+  std::unique_lock lock(mutex_);
+  PullResult r = wait_locked(lock, timeout_us);
+  if (r != PullResult::kMessage) return r;
+  size_t before = bytes_;
+  size_t taken = 0;
+  while (!items_.empty() && taken < std::max<size_t>(max, 1)) {
+    if (taken > 0 && discont_after_ == 0) break;  // the first of a new connection starts a batch
+    pop_locked(out, discont);
+    taken++;
+  }
+  if (resume_reading)
+    *resume_reading = reading_paused_ && bytes_ < max_bytes_ / 2 && before >= max_bytes_ / 2;
+  return PullResult::kMessage;
 }
 
 bool Player::seek(uint32_t ms) {
@@ -38,6 +61,7 @@ bool Player::seek(uint32_t ms) {
   // A demuxer forwards the same seek once per output pad: one request to the server is enough.
   if (discard_until_seeked_ && last_seek_ms_ == ms) return false;
   items_.clear();
+  staged_.clear();
   bytes_ = 0;
   discont_after_ = SIZE_MAX;
   stream_ended_ = false;
@@ -61,22 +85,32 @@ void Player::set_flushing(bool flushing) {
 }
 
 void Player::on_media(rtmp::Message&& m) {
-  bool was_empty;
+  std::lock_guard lock(mutex_);
+  if (discard_until_seeked_) return;
+  last_media_ts_ = m.timestamp;
+  bytes_ += m.payload.size();
+  staged_.push_back(std::move(m));
+}
+
+void Player::deliver() {
   {
     std::lock_guard lock(mutex_);
-    if (discard_until_seeked_) return;
-    last_media_ts_ = m.timestamp;
-    bytes_ += m.payload.size();
-    was_empty = items_.empty();
-    items_.push_back(std::move(m));
+    if (!deliver_locked()) return;
   }
-  // pull() waits only while the queue is empty: the messages of one read wake it once.
-  if (was_empty) changed_.notify_all();
+  changed_.notify_all();
+}
+
+bool Player::deliver_locked() {
+  if (staged_.empty()) return false;
+  for (rtmp::Message& m : staged_) items_.push_back(std::move(m));
+  staged_.clear();
+  return true;
 }
 
 void Player::on_stream_ended() {
   {
     std::lock_guard lock(mutex_);
+    deliver_locked();
     if (!discard_until_seeked_) stream_ended_ = true;
   }
   changed_.notify_all();
@@ -90,14 +124,19 @@ void Player::on_seek_done() {
 void Player::on_session_ended(PullResult result) {
   {
     std::lock_guard lock(mutex_);
+    deliver_locked();
     ended_ = result;
   }
   changed_.notify_all();
 }
 
 void Player::on_reconnected() {
-  std::lock_guard lock(mutex_);
-  discont_after_ = items_.size();
+  {
+    std::lock_guard lock(mutex_);
+    deliver_locked();
+    discont_after_ = items_.size();
+  }
+  changed_.notify_all();
 }
 
 bool Player::update_reading() {

@@ -15,6 +15,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "config/connection.hpp"
 #include "rtmp/message.hpp"
@@ -38,6 +39,11 @@ class Player {
   // set for the first message after a reconnection; *resume_reading when the session must be
   // woken because reading may go on again.
   PullResult pull(rtmp::Message* out, int64_t timeout_us, bool* discont, bool* resume_reading);
+  // The same for every queued message, at most `max` (at least one), appended to *out: what one
+  // read brought goes downstream in one go. A batch never spans a reconnection: the first
+  // message of a new connection starts the next batch, and *discont is set for that batch.
+  PullResult pull_batch(std::vector<rtmp::Message>* out, size_t max, int64_t timeout_us,
+                        bool* discont, bool* resume_reading);
   // Recorded streams: drops what is queued, and what arrives until the server confirms the seek.
   // False when it repeats the seek already pending (a demuxer forwards one per pad).
   bool seek(uint32_t ms);
@@ -45,8 +51,10 @@ class Player {
   void set_flushing(bool flushing);
   bool recorded() const { return recorded_.load(); }
 
-  // Loop thread.
+  // Loop thread. Media is staged until deliver(): what one read brought becomes visible to
+  // pull_batch() at once, with one wake-up of the streaming thread.
   void on_media(rtmp::Message&& m);
+  void deliver();
   void on_stream_ended();
   void on_recorded() { recorded_.store(true); }
   void on_seek_done();
@@ -69,11 +77,17 @@ class Player {
 
  private:
   bool ready() const;
+  // kMessage when a message is queued, else what pull() returns (waits up to timeout_us).
+  PullResult wait_locked(std::unique_lock<std::mutex>& lock, int64_t timeout_us);
+  void pop_locked(std::vector<rtmp::Message>* out, bool* discont);
+  bool deliver_locked();  // true when it moved staged messages to the queue
 
   const size_t max_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<rtmp::Message> items_;
+  std::vector<rtmp::Message>
+      staged_;  // from the read being handled (loop thread), not yet in items_
   size_t bytes_ = 0;
   bool reading_paused_ = false;
   size_t discont_after_ = SIZE_MAX;  // messages before the first one of a new connection

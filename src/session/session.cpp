@@ -91,6 +91,14 @@ PullResult Session::pull(rtmp::Message* message, int64_t timeout_us, bool* disco
   return r;
 }
 
+PullResult Session::pull_batch(std::vector<rtmp::Message>* messages, size_t max, int64_t timeout_us,
+                               bool* discont) {
+  bool resume = false;
+  PullResult r = player_.pull_batch(messages, max, timeout_us, discont, &resume);
+  if (resume) wake();
+  return r;
+}
+
 void Session::set_peak_kbps(uint32_t kbps) {
   peak_kbps_.store(kbps);
   wake();
@@ -336,7 +344,10 @@ void Session::on_client_events() {
     State s = state_.load();
     if (s == State::kBroken || s == State::kClosed) return;
   }
-  if (connection_.role() == Role::kPlay) update_reading();
+  if (connection_.role() == Role::kPlay) {
+    player_.deliver();
+    update_reading();
+  }
   publish_stats();  // so stats are current when a player sees the end of the stream
   rearm();
 }

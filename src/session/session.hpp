@@ -68,6 +68,9 @@ class Session : private LinkObserver, private LoopClient {
   // Playing: the next message of the played stream, waiting up to timeout_us (< 0: no limit).
   // *discont (optional) is set when the message is the first after a reconnection.
   PullResult pull(rtmp::Message* message, int64_t timeout_us, bool* discont = nullptr);
+  // Every queued message at once (at most `max`), appended to *messages; see Player::pull_batch.
+  PullResult pull_batch(std::vector<rtmp::Message>* messages, size_t max, int64_t timeout_us,
+                        bool* discont = nullptr);
   // Recorded streams: seek (drops what is queued until the server confirms), pause/resume.
   void seek(uint32_t ms);
   void pause(bool paused);

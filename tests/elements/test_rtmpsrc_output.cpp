@@ -110,8 +110,24 @@ GST_START_TEST(test_aggregate) {
   put_sub(agg, kVideo, T + 40, v2);
   Script s;
   s.messages = {msg(kAggregate, A, agg), msg(kAudio, A + 60, audio(80, 4))};
-  PlayResult r = run_play(s);
+  // What one read brought goes downstream as one buffer list: the aggregate's three messages
+  // arrive together, with the FLV header in front.
+  std::vector<guint> list_sizes;
+  PlayResult r = run_play(s, [&](SrcPipeline& p) {
+    GstPad* pad = gst_element_get_static_pad(p.src(), "src");
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER_LIST,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          static_cast<std::vector<guint>*>(data)->push_back(
+              gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info)));
+          return GST_PAD_PROBE_OK;
+        },
+        &list_sizes, nullptr);
+    gst_object_unref(pad);
+  });
   check_clean_eos(r);
+  fail_unless(!list_sizes.empty() && list_sizes[0] >= 4,
+              "expected the header and the aggregate's messages in the first buffer list");
   std::vector<rtmp::Message> expected = {msg(kVideo, A, v1), msg(kAudio, A + 20, a1),
                                          msg(kVideo, A + 40, v2), s.messages[1]};
   check_output(r, expected, kFlagAudio | kFlagVideo);

@@ -21,6 +21,8 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, Gst  # noqa: E402
 
+from probes import probe_buffers  # noqa: E402
+
 
 def main() -> int:
     url, out_path = sys.argv[1], sys.argv[2]
@@ -34,19 +36,20 @@ def main() -> int:
 
     def on_buffer(_pad, info):
         nonlocal offset
-        buf = info.get_buffer()
-        ok, m = buf.map(Gst.MapFlags.READ)
-        if ok:
-            now = time.monotonic_ns()
-            out.write(bytes(m.data))
-            offset += m.size
-            buf.unmap(m)
-            out.flush()
-            arrivals.write(f"{now} {offset}\n")
-            arrivals.flush()
+        now = time.monotonic_ns()
+        for buf in probe_buffers(info):
+            ok, m = buf.map(Gst.MapFlags.READ)
+            if ok:
+                out.write(bytes(m.data))
+                offset += m.size
+                buf.unmap(m)
+                out.flush()
+                arrivals.write(f"{now} {offset}\n")
+                arrivals.flush()
         return Gst.PadProbeReturn.OK
 
-    src.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+    src.get_static_pad("src").add_probe(
+        Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST, on_buffer)
     loop = GLib.MainLoop()
     code = 0
 

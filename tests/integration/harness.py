@@ -41,6 +41,7 @@ from media import (_FIXTURE_RECIPE_VERSION, _PACKET_FIELDS, FrameMd5, Packet, St
                    cache_dir, count_frames, diff_packets, framemd5, make_fixture)
 from nginx import NginxRtmp
 from ports import free_port, port_accepts, port_listening
+from probes import probe_buffers
 from processes import (BackgroundProcess, FfmpegSubscriber, GstResult, _forget, _kill_everything,
                        _kill_group, _live_lock, _live_procs, _reap, _spawn, gst_element_exists,
                        gst_launch, stop_process)
@@ -60,6 +61,8 @@ __all__ = [
     "NginxRtmp",
     # ports
     "free_port", "port_accepts", "port_listening",
+    # probes
+    "probe_buffers",
     # processes
     "BackgroundProcess", "FfmpegSubscriber", "GstResult", "gst_element_exists", "gst_launch",
     "stop_process",

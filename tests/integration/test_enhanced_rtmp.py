@@ -160,7 +160,8 @@ class _Collect:
         self.buffers: list[Gst.Buffer] = []
         self.running: list[tuple[int, int]] = []
         self.segment: Gst.Segment | None = None
-        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM, self._on_data)
+        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST
+                      | Gst.PadProbeType.EVENT_DOWNSTREAM, self._on_data)
 
     def _on_data(self, _pad, info):
         if info.type & Gst.PadProbeType.EVENT_DOWNSTREAM:
@@ -169,10 +170,11 @@ class _Collect:
                 segment = event.parse_segment()
                 self.segment = segment if segment.format == Gst.Format.TIME else None
             return Gst.PadProbeReturn.OK
-        buf = info.get_buffer().copy_deep()
-        self.buffers.append(buf)
-        if self.segment is not None:
-            self.running.append((self._running(buf.pts), self._running(buf.dts)))
+        for buf in H.probe_buffers(info):
+            buf = buf.copy_deep()
+            self.buffers.append(buf)
+            if self.segment is not None:
+                self.running.append((self._running(buf.pts), self._running(buf.dts)))
         return Gst.PadProbeReturn.OK
 
     def _running(self, ts: int) -> int:

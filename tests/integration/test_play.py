@@ -598,24 +598,28 @@ class _Recorder:
         self.n_buffers = 0
         self.last_buffer_t = None
         self.lock = threading.Lock()
-        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM
-                      | Gst.PadProbeType.EVENT_FLUSH, self._probe)
+        # rtmpsrc pushes what one read brought as one buffer list
+        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST
+                      | Gst.PadProbeType.EVENT_DOWNSTREAM | Gst.PadProbeType.EVENT_FLUSH,
+                      self._probe)
 
     def _probe(self, pad, info):
         Gst = self.Gst
         t = time.monotonic() - self.t0
-        if info.type & Gst.PadProbeType.BUFFER:
-            buf = info.get_buffer()
-            rec = {"k": "buf", "t": t, "phase": self.phase, "pts": _ts(buf.pts),
-                   "dts": _ts(buf.dts), "size": buf.get_size(),
-                   "delta": bool(buf.has_flags(Gst.BufferFlags.DELTA_UNIT)),
-                   "header": bool(buf.has_flags(Gst.BufferFlags.HEADER)),
-                   "discont": bool(buf.has_flags(Gst.BufferFlags.DISCONT))}
-            if self.parse_flv:
-                rec.update(_flv_buffer_info(buf.extract_dup(0, buf.get_size())))
-            with self.lock:
-                self.n_buffers += 1
-                self.last_buffer_t = t
+        if info.type & (Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST):
+            for buf in H.probe_buffers(info):
+                rec = {"k": "buf", "t": t, "phase": self.phase, "pts": _ts(buf.pts),
+                       "dts": _ts(buf.dts), "size": buf.get_size(),
+                       "delta": bool(buf.has_flags(Gst.BufferFlags.DELTA_UNIT)),
+                       "header": bool(buf.has_flags(Gst.BufferFlags.HEADER)),
+                       "discont": bool(buf.has_flags(Gst.BufferFlags.DISCONT))}
+                if self.parse_flv:
+                    rec.update(_flv_buffer_info(buf.extract_dup(0, buf.get_size())))
+                with self.lock:
+                    self.n_buffers += 1
+                    self.last_buffer_t = t
+                    self.items.append(rec)
+            return Gst.PadProbeReturn.OK
         else:
             ev = info.get_event()
             if ev.type == Gst.EventType.FLUSH_STOP:

@@ -30,6 +30,8 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, Gst  # noqa: E402
 
+from probes import probe_buffers  # noqa: E402
+
 
 def say(text: str) -> None:
     print(f"{time.monotonic_ns()} {text}", flush=True)
@@ -49,13 +51,15 @@ def main() -> int:
 
         def on_buffer(_pad, info):
             nonlocal offset
-            offset += info.get_buffer().get_size()
-            times.write(f"{time.monotonic_ns()} {offset}\n")
+            now = time.monotonic_ns()
+            for buf in probe_buffers(info):
+                offset += buf.get_size()
+                times.write(f"{now} {offset}\n")
             times.flush()
             return Gst.PadProbeReturn.OK
 
         pad = pipeline.get_by_name(sys.argv[3]).get_static_pad("src")
-        pad.add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+        pad.add_probe(Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST, on_buffer)
     loop = GLib.MainLoop()
     code = 0
     stopping = False

@@ -203,6 +203,7 @@ config::PlayOptions play_options(size_t queue) {
 TEST(Player, PullGivesMessagesThenTimesOut) {
   Player p(play_options(1 << 20));
   p.on_media(video(true, 0));
+  p.deliver();
   Message m;
   bool discont = false, resume = false;
   EXPECT_EQ(p.pull(&m, 0, &discont, &resume), PullResult::kMessage);
@@ -214,6 +215,7 @@ TEST(Player, ReadingPausesAtTheBoundAndResumesAtHalf) {
   Player p(play_options(1000));
   EXPECT_TRUE(p.update_reading());
   for (int i = 0; i < 10; i++) p.on_media(video(false, i * 10, 100));
+  p.deliver();
   EXPECT_FALSE(p.update_reading());  // 1000 bytes queued
   Message m;
   bool resume = false;
@@ -238,6 +240,7 @@ TEST(Player, SeekDropsWhatIsQueuedUntilConfirmedAndOnceForManyPads) {
   EXPECT_EQ(*r.seek_ms, 5000u);
   p.on_seek_done();
   p.on_media(video(true, 5000));
+  p.deliver();
   Message m;
   ASSERT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kMessage);
   EXPECT_EQ(m.timestamp, 5000u);
@@ -259,6 +262,7 @@ TEST(Player, FirstMessageOfANewConnectionIsMarked) {
   p.on_media(video(true, 0));
   p.on_reconnected();
   p.on_media(video(true, 100));
+  p.deliver();
   Message m;
   bool discont = false;
   ASSERT_EQ(p.pull(&m, 0, &discont, nullptr), PullResult::kMessage);
@@ -268,15 +272,85 @@ TEST(Player, FirstMessageOfANewConnectionIsMarked) {
   EXPECT_EQ(m.timestamp, 100u);
 }
 
+TEST(Player, WhatOneReadBroughtIsDeliveredAtOnce) {
+  Player p(play_options(1 << 20));
+  std::vector<Message> batch;
+  std::thread t(
+      [&] { EXPECT_EQ(p.pull_batch(&batch, 64, -1, nullptr, nullptr), PullResult::kMessage); });
+  for (int i = 0; i < 3; i++) p.on_media(video(i == 0, i * 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(batch.empty()) << "staged media is not visible before deliver()";
+  p.deliver();
+  t.join();
+  EXPECT_EQ(batch.size(), 3u);
+}
+
+TEST(Player, BatchTakesWhatIsQueuedUpToTheLimit) {
+  Player p(play_options(1 << 20));
+  for (int i = 0; i < 5; i++) p.on_media(video(i == 0, i * 10));
+  p.deliver();
+  std::vector<Message> batch;
+  bool discont = false, resume = false;
+  ASSERT_EQ(p.pull_batch(&batch, 3, 0, &discont, &resume), PullResult::kMessage);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[2].timestamp, 20u);
+  ASSERT_EQ(p.pull_batch(&batch, 64, 0, &discont, &resume), PullResult::kMessage);
+  ASSERT_EQ(batch.size(), 5u) << "appended";
+  EXPECT_EQ(batch[4].timestamp, 40u);
+  EXPECT_FALSE(discont);
+  EXPECT_EQ(p.pull_batch(&batch, 64, 0, &discont, &resume), PullResult::kTimeout);
+  p.on_media(video(false, 50));
+  p.deliver();
+  batch.clear();
+  ASSERT_EQ(p.pull_batch(&batch, 0, 0, nullptr, nullptr), PullResult::kMessage);
+  EXPECT_EQ(batch.size(), 1u) << "a limit of 0 still takes one";
+}
+
+TEST(Player, BatchEndsBeforeTheFirstMessageOfANewConnection) {
+  Player p(play_options(1 << 20));
+  p.on_media(video(true, 0));
+  p.on_media(video(false, 40));
+  p.on_reconnected();
+  p.on_media(video(true, 100));
+  p.on_media(video(false, 140));
+  p.deliver();
+  std::vector<Message> batch;
+  bool discont = false;
+  ASSERT_EQ(p.pull_batch(&batch, 64, 0, &discont, nullptr), PullResult::kMessage);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_FALSE(discont);
+  batch.clear();
+  ASSERT_EQ(p.pull_batch(&batch, 64, 0, &discont, nullptr), PullResult::kMessage);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_TRUE(discont) << "set for the batch the new connection starts";
+  EXPECT_EQ(batch[0].timestamp, 100u);
+}
+
+TEST(Player, BatchAsksToResumeReadingOnceBelowHalf) {
+  Player p(play_options(1000));
+  for (int i = 0; i < 10; i++) p.on_media(video(false, i * 10, 100));
+  p.deliver();
+  EXPECT_FALSE(p.update_reading());
+  std::vector<Message> batch;
+  bool resume = false;
+  ASSERT_EQ(p.pull_batch(&batch, 4, 0, nullptr, &resume), PullResult::kMessage);
+  EXPECT_FALSE(resume) << "600 bytes left";
+  ASSERT_EQ(p.pull_batch(&batch, 4, 0, nullptr, &resume), PullResult::kMessage);
+  EXPECT_TRUE(resume) << "200 bytes left";
+  EXPECT_TRUE(p.update_reading());
+}
+
 TEST(Player, EndsAfterTheQueueOrAtOnceWhenFlushing) {
   Player p(play_options(1 << 20));
   p.on_media(video(true, 0));
+  p.deliver();
   p.on_session_ended(PullResult::kError);
   Message m;
   EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kMessage);
   EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kError);
   Player q(play_options(1 << 20));
   q.on_media(video(true, 0));
+  q.deliver();
   q.on_session_ended(PullResult::kFlushing);  // cancelled
   EXPECT_EQ(q.pull(&m, -1, nullptr, nullptr), PullResult::kFlushing);
 }
