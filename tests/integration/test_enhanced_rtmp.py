@@ -153,8 +153,9 @@ def publish_file(tracks: list[C.Track], flv: Path, url: str, sync: bool = False)
 
 
 class _Collect:
-    """Buffers reaching a pad, in order (a pad probe), and each one's PTS and DTS in running
-    time (signed ns: x264enc and x265enc give DTS before the segment start)."""
+    """Buffers passing a pad, in order (a pad probe; buffer lists included, so on a sink pad
+    only where lists are not split), and each one's PTS and DTS in running time (signed ns:
+    x264enc and x265enc give DTS before the segment start)."""
 
     def __init__(self, pad: Gst.Pad):
         self.buffers: list[Gst.Buffer] = []
@@ -251,7 +252,10 @@ class Player:
         self.pipeline = Gst.parse_launch(f"rtmpsrc name=src location={url} ! "
                                          f"enhancedflvdemux name=d {branches}")
         self.tracks = tracks
-        self.flv = _Collect(self.pipeline.get_by_name("d").get_static_pad("sink"))
+        # On rtmpsrc's own pad: it pushes buffer lists, which the demuxer's sink pad sees once
+        # as a list and again buffer by buffer (GStreamer splits lists for pads without a
+        # chain-list function).
+        self.flv = _Collect(self.pipeline.get_by_name("src").get_static_pad("src"))
         self.demuxed = {t.pad: _Collect(self.pipeline.get_by_name(f"q_{t.pad}")
                                         .get_static_pad("sink")) for t in tracks}
         self.decoded = {t.pad: 0 for t in tracks}
