@@ -12,7 +12,8 @@ shuffled order per repetition so that background load hits every variant):
            fakesink is the floor; plus the plain `filesrc ! rtmpsink` path.
   play     rtmpsrc vs rtmp2src ! fakesink: both subscribed to the same live
            stream published by ffmpeg (as fast as possible, and in real time),
-           and each alone on nginx VOD (`play`).
+           and each alone on nginx VOD (`play`); also rtmpsrc with a longer
+           batch-latency than its default (less CPU for up to that much latency).
   rtt      set-up through ../shared/tools/delayproxy.py (--delay-ms each way):
            TCP connect, NetStream.Publish/Play.Start, first buffer.
   scale    N rtmpsink in one process (scale_probe.py), N, N/2, N/4, with a
@@ -296,7 +297,11 @@ def bench_publish(ctx: Ctx, ng: C.BenchNginx, hd: Path) -> dict:
 # 2. Play
 # --------------------------------------------------------------------------
 
-PLAYERS = [("rtmpsrc", True), ("rtmp2src", False)]
+PLAYERS = [("rtmpsrc", True), ("rtmp2src", False), ("rtmpsrc batch-latency=100", True)]
+
+
+def _file_part(element: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", element)
 
 
 def player_floor(ctx: Ctx, element: str) -> C.Measured:
@@ -317,8 +322,8 @@ def live_play_run(ctx: Ctx, ng: C.BenchNginx, src: Path, realtime: bool, what: s
     order = list(PLAYERS)
     random.shuffle(order)
     for el, _ in order:
-        argv = [H.GST_LAUNCH, el, f"location={url}", "!",
-                *shlex.split(sink.replace("@EL@", el))]
+        argv = [H.GST_LAUNCH, *el.split(), f"location={url}", "!",
+                *shlex.split(sink.replace("@EL@", _file_part(el)))]
         lp = ctx.log_path(f"{what}-{el}")
         with open(lp, "wb") as logf:
             t0 = time.monotonic()
@@ -353,7 +358,7 @@ def bench_play(ctx: Ctx, ng: C.BenchNginx, hd: Path, clip: Path) -> dict:
     # Validation (once): what each player actually receives, written to tmpfs.
     validation = {}
     shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else ctx.cache
-    outs = {el: shm / f"rtmp-bench-{os.getpid()}-{el}.flv" for el, _ in PLAYERS}
+    outs = {el: shm / f"rtmp-bench-{os.getpid()}-{_file_part(el)}.flv" for el, _ in PLAYERS}
     try:
         res = live_play_run(ctx, ng, hd, False, "validate-live-burst",
                             sink=f"filesink location={shm}/rtmp-bench-{os.getpid()}-@EL@.flv")
@@ -412,12 +417,16 @@ def bench_play(ctx: Ctx, ng: C.BenchNginx, hd: Path, clip: Path) -> dict:
                 "ms_per_mb_range": C.spread([1000 * x / mb for x in above]),
                 "server_cpu": median(server[mode]) if server[mode] else None,
             }
-        o, t = summary[f"{mode}/rtmpsrc"], summary[f"{mode}/rtmp2src"]
-        o["ratio_ms_per_mb"] = ratio(o["ms_per_mb"], t["ms_per_mb"])
-        o["ratio_wall"] = ratio(o["wall"], t["wall"]) if mode == "vod" else None
+        t = summary[f"{mode}/rtmp2src"]
+        for el in [el for el, ours in PLAYERS if ours]:
+            o = summary[f"{mode}/{el}"]
+            o["ratio_ms_per_mb"] = ratio(o["ms_per_mb"], t["ms_per_mb"])
+            o["ratio_wall"] = ratio(o["wall"], t["wall"]) if mode == "vod" else None
+            if mode != "vod":
+                o["wall"] = None
         if mode != "vod":
             # a live player's wall time is set by the publisher, not by the player
-            o["wall"] = t["wall"] = None
+            t["wall"] = None
     return {"validation": validation, "floors": floors, "summary": summary,
             "runs": {f"{k[0]}/{k[1]}": v for k, v in runs.items()}}
 

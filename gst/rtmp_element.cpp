@@ -22,7 +22,7 @@ void SessionRunner::create(GstElement* element, GstDebugCategory* category,
 bool SessionRunner::start_session() {
   if (started_ || !session_) return started_;
   started_ = true;
-  session_->start(rtmpsession::LoopPool::shared().pick());
+  session_->start(rtmpsession::LoopPool::shared().pick(session_->batch_bound_us()));
   return true;
 }
 

@@ -65,6 +65,9 @@ void set_numeric(SharedProperties& p, guint id, const GValue* value) {
     case PROP_TIMEOUT:
       s.timeout_s = g_value_get_uint(value);
       break;
+    case PROP_BATCH_LATENCY:
+      s.batch_latency_ms = g_value_get_uint(value);
+      break;
     case PROP_RECONNECT_ATTEMPTS:
       s.reconnect_attempts = g_value_get_int(value);
       break;
@@ -105,6 +108,9 @@ void get_numeric(const SharedProperties& p, guint id, GValue* value) {
       break;
     case PROP_TIMEOUT:
       g_value_set_uint(value, s.timeout_s);
+      break;
+    case PROP_BATCH_LATENCY:
+      g_value_set_uint(value, s.batch_latency_ms);
       break;
     case PROP_RECONNECT_ATTEMPTS:
       g_value_set_int(value, s.reconnect_attempts);

@@ -35,6 +35,7 @@ enum LocationProp : guint {
   PROP_PROXY,
   PROP_ASYNC_CONNECT,
   PROP_ENHANCED_RTMP,
+  PROP_BATCH_LATENCY,
   PROP_LOCATION_LAST,  // first id free for element-specific properties
 };
 

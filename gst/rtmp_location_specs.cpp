@@ -112,6 +112,19 @@ void install_connection(GObjectClass* k, rtmpsession::Role role) {
           g_param_spec_enum("handshake", "Handshake",
                             "RTMP handshake: auto (digest, plain fallback), plain or digest",
                             handshake_mode_get_type(), 0, kFlags));
+  install(k, PROP_BATCH_LATENCY,
+          g_param_spec_uint(
+              "batch-latency", "Batch latency",
+              role == rtmpsession::Role::kPublish
+                  ? "Milliseconds media may wait to be sent so that the session's event loop "
+                    "sends several frames, of this and other streams, per wake-up (a burst is not "
+                    "delayed). More saves CPU on real-time streams and adds up to that much "
+                    "latency; 0 = no batching (every buffer wakes the loop)"
+                  : "Milliseconds received data may wait in the socket so that the session's "
+                    "event loop reads several frames, of this and other streams, per wake-up (a "
+                    "burst is not delayed). More saves CPU on real-time streams and adds up to "
+                    "that much latency; 0 = no batching (every arrival is read at once)",
+              0, rtmp::defaults::kMaxBatchLatencyMs, rtmp::defaults::kBatchLatencyMs, kFlags));
   install(k, PROP_ENHANCED_RTMP,
           g_param_spec_boolean("enhanced-rtmp", "Enhanced RTMP",
                                "Announce Enhanced RTMP v2 in connect (fourCcList, "

@@ -80,6 +80,9 @@ struct Connection {
   std::optional<TlsOptions> tls;
   std::optional<TunnelOptions> tunnel;
   uint32_t timeout_ms = rtmp::defaults::kTimeoutSeconds * 1000;  // per phase; 0 = no limit
+  // How long a wake-up of the session may wait for its loop's next batch (the loop's bound;
+  // sessions with the same value share loops); 0 = no batching.
+  uint32_t batch_latency_ms = rtmp::defaults::kBatchLatencyMs;
   ReconnectOptions reconnect;
   PublishOptions publish;
   PlayOptions play;

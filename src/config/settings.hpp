@@ -58,6 +58,7 @@ struct Settings {
   std::string location_error;
 
   uint32_t timeout_s = rtmp::defaults::kTimeoutSeconds;
+  uint32_t batch_latency_ms = rtmp::defaults::kBatchLatencyMs;  // 0 = no batching
   std::string flash_version;       // empty = the role's default (rtmp/defaults.hpp)
   std::string extra_connect_args;  // conn=... text; parsed by validate()
   int handshake = 0;               // rtmp::HandshakeMode: 0 auto, 1 plain, 2 digest

@@ -53,8 +53,12 @@ inline constexpr uint32_t kMaxLatencyMs = 2000;
 // Wake-ups are batched: media that comes within this long of the last batch waits for the next
 // one (publishing: the session drains the queue once per window; playing: it reads the socket
 // and wakes the source once per window while the stream trickles in real time). The latency it
-// adds is at most this; a burst (a full read, a socket that takes more) is not delayed.
-inline constexpr int64_t kCoalesceUs = 40'000;
+// adds is at most this; a burst (a full read, a socket that takes more) is not delayed. The
+// elements' `batch-latency` property sets it per session (sessions with the same value share
+// loops); this is its default.
+inline constexpr uint32_t kBatchLatencyMs = 40;
+inline constexpr uint32_t kMaxBatchLatencyMs = 1000;
+inline constexpr int64_t kCoalesceUs = int64_t{kBatchLatencyMs} * 1000;
 
 // After the stop commands: how long to wait for the server to close the connection.
 inline constexpr uint32_t kCloseWaitMs = 2000;

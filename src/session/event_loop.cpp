@@ -146,20 +146,21 @@ LoopPool& LoopPool::shared() {
   return *pool;
 }
 
-EventLoop& LoopPool::pick() {
+EventLoop& LoopPool::pick(int64_t batch_bound_us) {
   std::lock_guard lock(mutex_);
-  for (auto& l : loops_)
+  EventLoop* least = nullptr;
+  size_t with_bound = 0;
+  for (auto& l : loops_) {
+    if (l->batch_bound_us() != batch_bound_us) continue;
     if (l->clients() == 0) return *l;
-  if (loops_.size() < max_loops_) {
-    loops_.push_back(std::make_unique<EventLoop>(kBatchBoundUs));
-    std::string name = "rtmp-loop-" + std::to_string(loops_.size());
-    loops_.back()->start_thread(name.c_str());
-    return *loops_.back();
+    with_bound++;
+    if (!least || l->clients() < least->clients()) least = l.get();
   }
-  auto least = std::min_element(loops_.begin(), loops_.end(), [](const auto& a, const auto& b) {
-    return a->clients() < b->clients();
-  });
-  return **least;
+  if (least && with_bound >= max_loops_) return *least;
+  loops_.push_back(std::make_unique<EventLoop>(batch_bound_us));
+  std::string name = "rtmp-loop-" + std::to_string(loops_.size());
+  loops_.back()->start_thread(name.c_str());
+  return *loops_.back();
 }
 
 }  // namespace rtmpsession

@@ -88,17 +88,19 @@ class EventLoop {
   Source tick_{[this] { dispatch(); }};
 };
 
-// The shared loops: at most one per processor (or RTMP_SESSION_LOOPS), each a thread.
+// The shared loops: at most one per processor (or RTMP_SESSION_LOOPS) for each batch bound in
+// use, each a thread.
 class LoopPool {
  public:
   static LoopPool& shared();
-  // The loop a new session goes to: an empty one, else a new one while under the limit, else
-  // the one with the fewest sessions.
-  EventLoop& pick();
+  // The loop a new session with batch bound `batch_bound_us` goes to, among the loops of that
+  // bound: an empty one, else a new one while under the limit, else the one with the fewest
+  // sessions.
+  EventLoop& pick(int64_t batch_bound_us = kBatchBoundUs);
   size_t max_loops() const { return max_loops_; }
 
-  // How long a wake-up or a timed round of a shared loop waits at most (docs/architecture.md,
-  // "The loop").
+  // How long a wake-up or a timed round of a shared loop waits at most by default
+  // (docs/architecture.md, "The loop"; the elements' batch-latency).
   static constexpr int64_t kBatchBoundUs = rtmp::defaults::kCoalesceUs;
 
  private:

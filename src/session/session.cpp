@@ -152,7 +152,8 @@ void Session::set_state(State s, std::string reason) {
 }
 
 void Session::on_streaming() {
-  if (connection_.role() == Role::kPlay && !connection_.tunnel) link_->set_read_batching(true);
+  if (connection_.role() == Role::kPlay && !connection_.tunnel && connection_.batch_latency_ms > 0)
+    link_->set_read_batching(true);
   if (!policy_.on_streaming()) return;  // not a reconnection
   if (connection_.role() == Role::kPlay) {
     player_.on_reconnected();

@@ -30,7 +30,7 @@ void Session::start(EventLoop& loop) {
 }
 
 void Session::run() {
-  EventLoop loop(rtmp::defaults::kCoalesceUs);
+  EventLoop loop(batch_bound_us());
   start(loop);
   loop.run_until([this] {
     std::lock_guard lock(loop_mutex_);

@@ -76,6 +76,7 @@ GST_START_TEST(test_properties) {
   fail_unless_equals_int(get_uint(e, "chunk-size"), 4096);
   fail_unless(get_bool(e, "async-connect"));
   assert_str_eq(get_str(e, "flash-version"), "FMLE/3.0 (compatible; GstRtmpNative)");
+  fail_unless_equals_int(get_uint(e, "batch-latency"), 40);
 
   // Round trips.
   g_object_set(e, "host", "media.example.org", "port", 1940, "application", "app/inst", "stream",
@@ -95,6 +96,13 @@ GST_START_TEST(test_properties) {
   fail_unless_equals_int(get_uint(e, "chunk-size"), 128);
   fail_unless(get_bool(e, "async-connect"));
   assert_str_eq(get_str(e, "location"), "rtmp://media.example.org/app/inst/key?token=1");
+  g_object_set(e, "batch-latency", 0u, nullptr);
+  fail_unless_equals_int(get_uint(e, "batch-latency"), 0);
+  g_object_set(e, "batch-latency", 250u, nullptr);
+  fail_unless_equals_int(get_uint(e, "batch-latency"), 250);
+  GParamSpecUInt* spec =
+      G_PARAM_SPEC_UINT(g_object_class_find_property(G_OBJECT_GET_CLASS(e), "batch-latency"));
+  fail_unless_equals_int(spec->maximum, 1000);
 
   // location sets host, port, application (up to the last '/') and stream.
   g_object_set(e, "location", "rtmp://h:1936/a/b/c", nullptr);

@@ -31,6 +31,7 @@ gst-launch-1.0, ffmpeg and nginx as subprocesses (harness.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -321,6 +322,44 @@ def test_loopback_one_process(elements, nginx, tmp_path, stream_name, fixture_bf
 # --------------------------------------------------------------------------
 # 4: VOD (nginx `play`)
 # --------------------------------------------------------------------------
+
+
+def _push_times(path: Path) -> list[int]:
+    """timed_launch.py --times: the CLOCK_MONOTONIC ns of each buffer, in order (the buffers
+    of one buffer list share one)."""
+    return [int(line.split()[0]) for line in path.read_text().splitlines()]
+
+
+def test_batch_latency(elements, nginx, tmp_path, stream_name, fixture_bf2):
+    """`batch-latency` bounds how long received data waits to be read. Two players subscribe
+    to one live stream published in real time: with batch-latency=0 rtmpsrc reads and pushes
+    as the messages come; with 250 it pushes a few times a second, and no tag reaches it more
+    than 250 ms (plus scheduling slack) after the same tag reached the other player."""
+    url = nginx.url("live", stream_name)
+    times = {ms: tmp_path / f"times-{ms}" for ms in (0, 250)}
+    with contextlib.ExitStack() as stack:
+        players = {
+            ms: stack.enter_context(H.BackgroundProcess(
+                [sys.executable, str(Path(__file__).with_name("timed_launch.py")),
+                 f"rtmpsrc name=src location={url} batch-latency={ms} ! fakesink sync=false",
+                 "--times", "src", str(times[ms])], tmp_path / f"player-{ms}.log"))
+            for ms in times}
+        H.wait_until(lambda: len(nginx.players("live", stream_name)) >= 2, 20,
+                     what="both players subscribed")
+        pub = subprocess.run([H.FFMPEG, "-nostdin", "-v", "error", "-re", "-i", str(fixture_bf2),
+                              "-c", "copy", "-f", "flv", url], capture_output=True, text=True,
+                             timeout=60)
+        assert pub.returncode == 0, pub.stderr
+        for ms, player in players.items():
+            assert player.wait(20) == 0, f"batch-latency={ms}: {player.log()}"
+    at = {ms: _push_times(path) for ms, path in times.items()}
+    assert len(at[0]) == len(at[250]) > 100, {ms: len(t) for ms, t in at.items()}
+    late = max(b - a for a, b in zip(at[0], at[250]))
+    assert late <= (250 + 150) * MS, f"a tag came {late / MS:.0f} ms after the other player's"
+    pushes = {ms: len(set(t)) for ms, t in at.items()}
+    seconds = (at[0][-1] - at[0][0]) / 1e9
+    assert pushes[250] <= 6 * seconds + 4, (pushes, seconds)
+    assert pushes[0] >= 3 * pushes[250], pushes
 
 
 def test_vod_play_whole(elements, tmp_path, fixture_bf2):

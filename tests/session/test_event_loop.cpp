@@ -6,7 +6,11 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "fake_server.hpp"
 #include "session/event_loop.hpp"
@@ -177,6 +181,40 @@ TEST(LoopPool, AtMostTheConfiguredNumberOfLoops) {
   EXPECT_GE(pool.max_loops(), 1u);
   EventLoop& first = pool.pick();
   EXPECT_EQ(&first, &pool.pick()) << "an empty loop is reused";
+  EXPECT_EQ(first.batch_bound_us(), LoopPool::kBatchBoundUs);
+}
+
+// A session's batch-latency chooses its loop: the loops of one bound are never shared with
+// another bound, and each bound has its own limit.
+TEST(LoopPool, SessionsShareLoopsOnlyWithTheSameBatchBound) {
+  LoopPool& pool = LoopPool::shared();
+  EventLoop& slow = pool.pick(250'000);
+  EXPECT_EQ(slow.batch_bound_us(), 250'000);
+  EventLoop& none = pool.pick(0);
+  EXPECT_EQ(none.batch_bound_us(), 0);
+  EXPECT_NE(&slow, &none);
+  EXPECT_NE(&slow, &pool.pick()) << "the default bound has loops of its own";
+  EXPECT_EQ(&slow, &pool.pick(250'000)) << "an empty loop of the same bound is reused";
+
+  // Busy loops: a new one per bound until that bound reaches the limit, then the least busy.
+  std::vector<std::pair<EventLoop*, std::unique_ptr<Counter>>> clients;
+  std::set<EventLoop*> loops;
+  for (size_t i = 0; i < pool.max_loops() + 2; i++) {
+    EventLoop& l = pool.pick(300'000);
+    EXPECT_EQ(l.batch_bound_us(), 300'000);
+    loops.insert(&l);
+    auto c = std::make_unique<Counter>(l);
+    l.attach(&c->slot);
+    c->wait_for(1);
+    clients.emplace_back(&l, std::move(c));
+  }
+  EXPECT_EQ(loops.size(), pool.max_loops());
+  for (auto& [l, c] : clients) {  // each detaches itself on its loop's thread
+    c->detach_self_ = true;
+    l->wake(&c->slot, true);
+    c->wait_for(2);
+  }
+  for (EventLoop* l : loops) EXPECT_EQ(l->clients(), 0u);
 }
 
 }  // namespace
