@@ -275,6 +275,26 @@ static gboolean src_do_seek(GstBaseSrc* bsrc, GstSegment* segment) {
   return TRUE;
 }
 
+// Live: received data may wait up to batch-latency before it is read and pushed, so that much
+// is added to what basesrc reports (the pipeline then gives it room). The property can only
+// change in READY or NULL, so it is what the session runs with.
+static gboolean query_latency(GstBaseSrc* bsrc, GstQuery* query) {
+  if (!GST_BASE_SRC_CLASS(gst_rtmp_src_parent_class)->query(bsrc, query)) return FALSE;
+  gboolean live = FALSE;
+  GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
+  gst_query_parse_latency(query, &live, &min, &max);
+  if (!live) return TRUE;
+  SrcPrivate* p = P(bsrc);
+  GST_OBJECT_LOCK(bsrc);
+  GstClockTime batch = GstClockTime{p->props.settings.batch_latency_ms} * GST_MSECOND;
+  GST_OBJECT_UNLOCK(bsrc);
+  gst_query_set_latency(query, live, min + batch,
+                        GST_CLOCK_TIME_IS_VALID(max) ? max + batch : GST_CLOCK_TIME_NONE);
+  GST_DEBUG_OBJECT(bsrc, "latency: min %" GST_TIME_FORMAT " (batch-latency %" GST_TIME_FORMAT ")",
+                   GST_TIME_ARGS(min + batch), GST_TIME_ARGS(batch));
+  return TRUE;
+}
+
 static gboolean src_query(GstBaseSrc* bsrc, GstQuery* query) {
   SrcPrivate* p = P(bsrc);
   if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && p->session()) {
@@ -286,6 +306,7 @@ static gboolean src_query(GstBaseSrc* bsrc, GstQuery* query) {
       return TRUE;
     }
   }
+  if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) return query_latency(bsrc, query);
   return GST_BASE_SRC_CLASS(gst_rtmp_src_parent_class)->query(bsrc, query);
 }
 

@@ -160,6 +160,26 @@ GST_START_TEST(test_data_messages) {
 }
 GST_END_TEST;
 
+// A live rtmpsrc reports its batch-latency (received data may wait that long to be read) on top
+// of basesrc's latency, so a live pipeline leaves room for it.
+GST_START_TEST(test_latency_includes_batch_latency) {
+  GstElement* src = gst_element_factory_make("rtmpsrc", nullptr);
+  fail_unless(src != nullptr);
+  for (guint ms : {40u, 0u, 120u}) {
+    if (ms != 40u) g_object_set(src, "batch-latency", ms, nullptr);
+    GstQuery* q = gst_query_new_latency();
+    fail_unless(gst_element_query(src, q), "no answer to the latency query");
+    gboolean live = FALSE;
+    GstClockTime min = 0, max = 0;
+    gst_query_parse_latency(q, &live, &min, &max);
+    fail_unless(live);
+    fail_unless_equals_uint64(min, ms * GST_MSECOND);
+    gst_query_unref(q);
+  }
+  gst_object_unref(src);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_factory_is_ours) {
   const char* expected = g_getenv("RTMP_PLUGIN_FILE");
   fail_unless(expected != nullptr && *expected, "RTMP_PLUGIN_FILE is not set");
@@ -183,6 +203,7 @@ static Suite* rtmpsrc_suite() {
   TCase* format = tcase_create("format");
   suite_add_tcase(s, format);
   tcase_add_test(format, test_factory_is_ours);
+  tcase_add_test(format, test_latency_includes_batch_latency);
   tcase_add_test(format, test_header_audio_only_metadata);
   tcase_add_test(format, test_header_video_only_metadata);
   tcase_add_test(format, test_header_both_metadata);
