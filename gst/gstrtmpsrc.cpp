@@ -70,7 +70,7 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
   if (rtmpgst::set_location_property(obj, p->props, id, value)) return;
   GST_OBJECT_LOCK(obj);
   if (id == PROP_IDLE_TIMEOUT)
-    p->idle_timeout = g_value_get_uint(value);
+    p->idle_timeout = g_value_get_uint(value);  // a waiting create() is interrupted below
   else if (id == PROP_BUFFER_LENGTH)
     p->props.settings.buffer_length_ms = g_value_get_uint(value);
   else if (id == PROP_TYPEFIND)
@@ -78,6 +78,7 @@ static void set_property(GObject* obj, guint id, const GValue* value, GParamSpec
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
   GST_OBJECT_UNLOCK(obj);
+  if (id == PROP_IDLE_TIMEOUT && p->session()) p->session()->interrupt_pull();
 }
 
 static void get_property(GObject* obj, guint id, GValue* value, GParamSpec* pspec) {
@@ -142,16 +143,18 @@ static gboolean src_unlock_stop(GstBaseSrc* bsrc) {
 }
 
 // Waits for the next messages (all that are queued, up to kMaxBatch); applies idle-timeout once
-// the stream plays.
+// the stream plays. Without idle-timeout the wait has no time limit: messages, the end, an error
+// and a flush all end it, so an idle player's streaming thread sleeps until one of them comes;
+// setting idle-timeout interrupts it.
 static GstFlowReturn next_messages(GstRtmpSrc* self, std::vector<rtmp::Message>* batch,
                                    bool* discont) {
   SrcPrivate* p = self->priv;
-  GST_OBJECT_LOCK(self);
-  int64_t idle_us = int64_t{p->idle_timeout} * G_USEC_PER_SEC;
-  GST_OBJECT_UNLOCK(self);
   int64_t idle_since = g_get_monotonic_time();
   for (;;) {
-    switch (p->session()->pull_batch(batch, kMaxBatch, kPollUs, discont)) {
+    GST_OBJECT_LOCK(self);
+    int64_t idle_us = int64_t{p->idle_timeout} * G_USEC_PER_SEC;
+    GST_OBJECT_UNLOCK(self);
+    switch (p->session()->pull_batch(batch, kMaxBatch, idle_us > 0 ? kPollUs : -1, discont)) {
       case rtmpsession::PullResult::kMessage:
         return GST_FLOW_OK;
       case rtmpsession::PullResult::kEnd:

@@ -1,11 +1,12 @@
 #include "session/player.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace rtmpsession {
 
 bool Player::ready() const {
-  return flushing_ || !items_.empty() || stream_ended_ || ended_.has_value();
+  return flushing_ || interrupted_ || !items_.empty() || stream_ended_ || ended_.has_value();
 }
 
 PullResult Player::wait_locked(std::unique_lock<std::mutex>& lock, int64_t timeout_us) {
@@ -15,9 +16,11 @@ PullResult Player::wait_locked(std::unique_lock<std::mutex>& lock, int64_t timeo
                                 [&] { return ready(); })) {
     return PullResult::kTimeout;
   }
+  bool interrupted = std::exchange(interrupted_, false);
   if (flushing_ || ended_ == PullResult::kFlushing) return PullResult::kFlushing;
   if (!items_.empty()) return PullResult::kMessage;
   if (stream_ended_) return PullResult::kEnd;
+  if (interrupted && !ended_) return PullResult::kTimeout;
   return ended_.value_or(PullResult::kEnd);
 }
 
@@ -80,6 +83,14 @@ void Player::set_flushing(bool flushing) {
   {
     std::lock_guard lock(mutex_);
     flushing_ = flushing;
+  }
+  changed_.notify_all();
+}
+
+void Player::interrupt() {
+  {
+    std::lock_guard lock(mutex_);
+    interrupted_ = true;
   }
   changed_.notify_all();
 }

@@ -49,6 +49,9 @@ class Player {
   bool seek(uint32_t ms);
   void pause(bool paused);
   void set_flushing(bool flushing);
+  // Any thread: a waiting pull() returns kTimeout now (unless a message or the end is there), so
+  // its caller can look again at what it waits for (a property changed).
+  void interrupt();
   bool recorded() const { return recorded_.load(); }
 
   // Loop thread. Media is staged until deliver(): what one read brought becomes visible to
@@ -94,6 +97,7 @@ class Player {
   bool stream_ended_ = false;
   bool discard_until_seeked_ = false;
   bool flushing_ = false;
+  bool interrupted_ = false;
   std::optional<PullResult> ended_;
   Requests requests_;
   uint32_t last_seek_ms_ = 0;

@@ -68,6 +68,8 @@ class Session : private LinkObserver, private LoopClient {
   // Playing: the next message of the played stream, waiting up to timeout_us (< 0: no limit).
   // *discont (optional) is set when the message is the first after a reconnection.
   PullResult pull(rtmp::Message* message, int64_t timeout_us, bool* discont = nullptr);
+  // A waiting pull()/pull_batch() returns kTimeout now (see Player::interrupt).
+  void interrupt_pull() { player_.interrupt(); }
   // The batch bound of the loop this session belongs on (connection's batch_latency_ms).
   int64_t batch_bound_us() const { return int64_t{connection_.batch_latency_ms} * 1000; }
   // Every queued message at once (at most `max`), appended to *messages; see Player::pull_batch.

@@ -88,6 +88,31 @@ GST_START_TEST(test_idle_timeout) {
 }
 GST_END_TEST;
 
+// Without idle-timeout the streaming thread waits without a time limit; setting the property
+// while it waits applies it from then on.
+GST_START_TEST(test_idle_timeout_set_while_waiting) {
+  Script s;
+  s.messages = few_media();
+  s.end = End::kSilent;
+  ServerRecord rec;
+  FakeRtmpServer server(scripted(&s, &rec));
+  SrcPipeline p(secret_location(server.port()));
+  p.play();
+  p.pull_n(1 + s.messages.size());
+  g_usleep(300 * 1000);
+  p.poll_bus(0);
+  fail_if(p.error().got, "an error before idle-timeout was set: %s", p.error().text.c_str());
+  gint64 set_at = g_get_monotonic_time();
+  g_object_set(p.src(), "idle-timeout", 1u, nullptr);
+  const BusError& e = p.wait_error(5000);
+  gint64 took_ms = (g_get_monotonic_time() - set_at) / 1000;
+  check_error(e, GST_RESOURCE_ERROR_READ, safe_location(server.port()), {"idle-timeout"});
+  fail_unless(took_ms >= 500 / slowdown() && took_ms <= 2500 * slowdown(),
+              "the idle-timeout error came %" G_GINT64_FORMAT " ms after it was set", took_ms);
+  p.stop_promptly();
+}
+GST_END_TEST;
+
 // 8. What the client sends to play: connect for playing, Window Acknowledgement Size,
 // createStream, play on the new stream, Set Buffer Length for it.
 GST_START_TEST(test_play_commands) {
@@ -313,6 +338,7 @@ static Suite* rtmpsrc_suite() {
   tcase_add_test(end, test_play_failed);
   tcase_add_test(end, test_live_option_play_start);
   tcase_add_test(end, test_idle_timeout);
+  tcase_add_test(end, test_idle_timeout_set_while_waiting);
   return s;
 }
 

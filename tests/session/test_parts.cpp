@@ -366,6 +366,27 @@ TEST(Player, StreamEndIsTheEndUnlessASeekIsPending) {
   EXPECT_EQ(q.pull(&m, 0, nullptr, nullptr), PullResult::kTimeout);
 }
 
+TEST(Player, InterruptEndsAWaitWithoutALimitOnce) {
+  Player p(play_options(1 << 20));
+  std::thread t([&] {
+    Message m;
+    EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kTimeout);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  p.interrupt();
+  t.join();
+  Message m;
+  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kTimeout);
+  p.interrupt();  // with a message queued the message comes, and the interruption is spent
+  p.on_media(video(true, 0));
+  p.deliver();
+  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kMessage);
+  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kTimeout);
+  p.on_session_ended(PullResult::kError);
+  p.interrupt();
+  EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kError) << "the end wins";
+}
+
 TEST(Player, FlushingWakesABlockedPull) {
   Player p(play_options(1 << 20));
   std::thread t([&] {
