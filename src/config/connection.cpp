@@ -121,6 +121,7 @@ std::optional<Connection> validate(const Settings& s, Role role, std::string* er
   c.timeout_ms =
       static_cast<uint32_t>(std::min<uint64_t>(uint64_t{s.timeout_s} * 1000, UINT32_MAX));
   c.batch_latency_ms = std::min(s.batch_latency_ms, rtmp::defaults::kMaxBatchLatencyMs);
+  c.publish.round_us = int64_t{c.batch_latency_ms} * 1000;
   c.reconnect.attempts = s.reconnect_attempts;
   c.reconnect.delay_ms = s.reconnect_delay_ms;
   c.reconnect.max_delay_ms = std::max(s.reconnect_max_delay_ms, s.reconnect_delay_ms);

@@ -62,6 +62,8 @@ struct PublishOptions {
   // The latency bound: past this much media (ms) waiting to be sent, video frames are dropped
   // (never audio, headers or key frames). 0 = never drop.
   uint32_t max_latency_ms = 0;
+  // How long media waits for the next timed drain round at most: the session's batch-latency.
+  int64_t round_us = rtmp::defaults::kCoalesceUs;
 };
 
 struct PlayOptions {

@@ -34,14 +34,6 @@ void Player::pop_locked(std::vector<rtmp::Message>* out, bool* discont) {
   items_.pop_front();
 }
 
-PullResult Player::pull(rtmp::Message* out, int64_t timeout_us, bool* discont,
-                        bool* resume_reading) {
-  std::vector<rtmp::Message> one;
-  PullResult r = pull_batch(&one, 1, timeout_us, discont, resume_reading);
-  if (r == PullResult::kMessage) *out = std::move(one.front());
-  return r;
-}
-
 PullResult Player::pull_batch(std::vector<rtmp::Message>* out, size_t max, int64_t timeout_us,
                               bool* discont, bool* resume_reading) {
   std::unique_lock lock(mutex_);

@@ -4,7 +4,7 @@
 // pause requests, and the discontinuity after a reconnection. It mirrors the publisher's
 // MediaQueue: one mutex, one condition variable.
 //
-// Threads: pull(), seek(), pause(), set_flushing() on the streaming/application threads; the
+// Threads: pull_batch(), seek(), pause(), set_flushing() on the streaming/application threads; the
 // on_*() calls and take_requests() on the session's loop thread.
 #pragma once
 
@@ -22,7 +22,7 @@
 
 namespace rtmpsession {
 
-// What Session::pull() (play) gives back.
+// What Session::pull_batch() (play) gives back.
 enum class PullResult {
   kMessage,   // an audio, video or script message
   kEnd,       // the server ended the stream (Play.Stop, Play.Complete, UnpublishNotify, StreamEOF)
@@ -35,13 +35,11 @@ class Player {
  public:
   explicit Player(const config::PlayOptions& options) : max_bytes_(options.queue_bytes) {}
 
-  // Streaming thread: the next message, waiting up to timeout_us (< 0: no limit). *discont is
-  // set for the first message after a reconnection; *resume_reading when the session must be
-  // woken because reading may go on again.
-  PullResult pull(rtmp::Message* out, int64_t timeout_us, bool* discont, bool* resume_reading);
-  // The same for every queued message, at most `max` (at least one), appended to *out: what one
-  // read brought goes downstream in one go. A batch never spans a reconnection: the first
-  // message of a new connection starts the next batch, and *discont is set for that batch.
+  // Streaming thread: every queued message, at most `max` (at least one), appended to *out,
+  // waiting up to timeout_us (< 0: no limit) for the first: what one read brought goes
+  // downstream in one go. A batch never spans a reconnection: the first message of a new
+  // connection starts the next batch, and *discont is set for that batch. *resume_reading is set
+  // when the session must be woken because reading may go on again.
   PullResult pull_batch(std::vector<rtmp::Message>* out, size_t max, int64_t timeout_us,
                         bool* discont, bool* resume_reading);
   // Recorded streams: drops what is queued, and what arrives until the server confirms the seek.
@@ -49,8 +47,8 @@ class Player {
   bool seek(uint32_t ms);
   void pause(bool paused);
   void set_flushing(bool flushing);
-  // Any thread: a waiting pull() returns kTimeout now (unless a message or the end is there), so
-  // its caller can look again at what it waits for (a property changed).
+  // Any thread: a waiting pull_batch() returns kTimeout now (unless a message or the end is there),
+  // so its caller can look again at what it waits for (a property changed).
   void interrupt();
   bool recorded() const { return recorded_.load(); }
 
@@ -61,13 +59,13 @@ class Player {
   void on_stream_ended();
   void on_recorded() { recorded_.store(true); }
   void on_seek_done();
-  // The session ended (closed, broken or cancelled): pull() returns `result` once the queue is
-  // empty (kFlushing: at once).
+  // The session ended (closed, broken or cancelled): pull_batch() returns `result` once the queue
+  // is empty (kFlushing: at once).
   void on_session_ended(PullResult result);
   // The next message queued from now on is the first of a new connection.
   void on_reconnected();
   // Whether to read from the socket: false from when the queue reaches its bound until the
-  // consumer has taken half of it. Remembers the answer (pull() uses it to ask for a resume).
+  // consumer has taken half of it. Remembers the answer (pull_batch() uses it to ask for a resume).
   bool update_reading();
   bool stream_ended() const;
 
@@ -80,7 +78,7 @@ class Player {
 
  private:
   bool ready() const;
-  // kMessage when a message is queued, else what pull() returns (waits up to timeout_us).
+  // kMessage when a message is queued, else what pull_batch() returns (waits up to timeout_us).
   PullResult wait_locked(std::unique_lock<std::mutex>& lock, int64_t timeout_us);
   void pop_locked(std::vector<rtmp::Message>* out, bool* discont);
   bool deliver_locked();  // true when it moved staged messages to the queue

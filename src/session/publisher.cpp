@@ -156,7 +156,7 @@ std::vector<rtmp::Message> Publisher::on_streaming(bool resuming) {
 int64_t Publisher::drained(int64_t now_us, bool took_media) {
   if (!took_media) return 0;  // quiet: the next push wakes the loop itself
   burst_.store(true);
-  return now_us + kCoalesceUs;
+  return now_us + options_.round_us;
 }
 
 }  // namespace rtmpsession

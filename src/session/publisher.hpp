@@ -89,12 +89,13 @@ class Publisher {
 
   // Wake-ups are batched. The first message after a quiet spell wakes the loop (at once, or at
   // the shared loop's next tick); after a round that took media the session drains again at the
-  // loop's next tick, at most kCoalesceUs later (EventLoop::defer()), and push() does
-  // not ask for wake-ups meanwhile; a timed round that takes nothing ends it. So a stream costs
-  // at most one wake-up per kCoalesceUs (a 30 fps stream with audio: 25 a second instead of
-  // about 75), and media waits at most that long. begin_timed_round() starts a timed round;
-  // drained() ends any round and returns when the next timed round is due (0 = none).
-  static constexpr int64_t kCoalesceUs = rtmp::defaults::kCoalesceUs;
+  // loop's next tick, at most options.round_us later (the session's batch-latency, the bound of
+  // its loop: EventLoop::defer()), and push() does not ask for wake-ups meanwhile; a timed round
+  // that takes nothing ends it. So a stream costs at most one wake-up per round (40 ms by
+  // default: a 30 fps stream with audio, 25 a second instead of about 75), and media waits at
+  // most that long. begin_timed_round() starts a timed round; drained() ends any round and
+  // returns when the next timed round is due (0 = none).
+  static constexpr int64_t kCoalesceUs = rtmp::defaults::kCoalesceUs;  // the default round
   void begin_timed_round() { burst_.store(false); }
   int64_t drained(int64_t now_us, bool took_media);
 

@@ -84,13 +84,6 @@ bool Session::finish() {
   return lifecycle_.wait_ended() && state_.load() == State::kClosed;
 }
 
-PullResult Session::pull(rtmp::Message* message, int64_t timeout_us, bool* discont) {
-  bool resume = false;
-  PullResult r = player_.pull(message, timeout_us, discont, &resume);
-  if (resume) wake();
-  return r;
-}
-
 PullResult Session::pull_batch(std::vector<rtmp::Message>* messages, size_t max, int64_t timeout_us,
                                bool* discont) {
   bool resume = false;

@@ -6,8 +6,8 @@
 // StatsTracker.
 //
 // Threads: the loop's thread runs everything but the calls below; push_media()/finish() on the
-// streaming thread (sink), pull() on the streaming thread (source); cancel()/stats()/state() from
-// any thread. Lock order: Session::mutex_, then the parts' own locks.
+// streaming thread (sink), pull_batch() on the streaming thread (source); cancel()/stats()/state()
+// from any thread. Lock order: Session::mutex_, then the parts' own locks.
 #pragma once
 
 #include <gio/gio.h>
@@ -48,12 +48,12 @@ class Session : private LinkObserver, private LoopClient {
   // The same on a private loop run by the calling thread; returns once the session detached.
   void run();
   // Makes the session end promptly from any phase (and run() return) and unblocks
-  // push_media()/pull()/finish(). Then wait_detached() before destroying the session.
+  // push_media()/pull_batch()/finish(). Then wait_detached() before destroying the session.
   void cancel();
   // Waits until the loop is done with the session (at once if it was never started). After
   // cancel() this does not wait for the network.
   void wait_detached();
-  // Unblocks push_media()/pull() for a flush (they fail while flushing); data stays queued.
+  // Unblocks push_media()/pull_batch() for a flush (they fail while flushing); data stays queued.
   void set_flushing(bool flushing);
 
   // Publishing: queues a message; blocks while the queue is full. False once the session ended.
@@ -65,16 +65,15 @@ class Session : private LinkObserver, private LoopClient {
   // True if closed cleanly.
   bool finish();
 
-  // Playing: the next message of the played stream, waiting up to timeout_us (< 0: no limit).
-  // *discont (optional) is set when the message is the first after a reconnection.
-  PullResult pull(rtmp::Message* message, int64_t timeout_us, bool* discont = nullptr);
-  // A waiting pull()/pull_batch() returns kTimeout now (see Player::interrupt).
+  // Playing: every queued message of the played stream (at most `max`, at least one), appended
+  // to *messages, waiting up to timeout_us (< 0: no limit) for the first. *discont (optional)
+  // is set when the first is the first after a reconnection. See Player::pull_batch.
+  PullResult pull_batch(std::vector<rtmp::Message>* messages, size_t max, int64_t timeout_us,
+                        bool* discont = nullptr);
+  // A waiting pull_batch() returns kTimeout now (see Player::interrupt).
   void interrupt_pull() { player_.interrupt(); }
   // The batch bound of the loop this session belongs on (connection's batch_latency_ms).
   int64_t batch_bound_us() const { return int64_t{connection_.batch_latency_ms} * 1000; }
-  // Every queued message at once (at most `max`), appended to *messages; see Player::pull_batch.
-  PullResult pull_batch(std::vector<rtmp::Message>* messages, size_t max, int64_t timeout_us,
-                        bool* discont = nullptr);
   // Recorded streams: seek (drops what is queued until the server confirms), pause/resume.
   void seek(uint32_t ms);
   void pause(bool paused);

@@ -192,6 +192,15 @@ inline uint16_t refused_port() {
   return ntohs(a.sin_port);
 }
 
+// One played message, as the source takes them (pull_batch with a limit of one).
+inline rtmpsession::PullResult pull_one(rtmpsession::Session& session, rtmp::Message* message,
+                                        int64_t timeout_us, bool* discont = nullptr) {
+  std::vector<rtmp::Message> one;
+  rtmpsession::PullResult r = session.pull_batch(&one, 1, timeout_us, discont);
+  if (r == rtmpsession::PullResult::kMessage) *message = std::move(one.front());
+  return r;
+}
+
 // A video message of `size` bytes (0x27: an H.264 inter frame's first byte).
 inline rtmp::Message video_message(size_t size) {
   rtmp::Message m;

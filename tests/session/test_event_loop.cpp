@@ -319,7 +319,7 @@ TEST(SharedLoop, PlayedStreamTricklingThenBurstingArrivesWhole) {
   uint32_t next = 0;
   for (;;) {
     rtmp::Message m;
-    auto res = r.session.pull(&m, 10'000'000);
+    auto res = pull_one(r.session, &m, 10'000'000);
     if (res != rtmpsession::PullResult::kMessage) {
       EXPECT_EQ(res, rtmpsession::PullResult::kEnd);
       break;

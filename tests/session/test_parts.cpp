@@ -105,6 +105,15 @@ TEST(Publisher, WakeUpsAreCoalescedIntoTimedRounds) {
   EXPECT_TRUE(wake);
 }
 
+TEST(Publisher, TimedRoundsFollowTheSessionsBatchLatency) {
+  config::PublishOptions o = publish_options();
+  o.round_us = 250'000;
+  Publisher p(o);
+  ASSERT_TRUE(p.push(video(true, 0)));
+  take_all(p);
+  EXPECT_EQ(p.drained(1'000'000, true), 1'250'000);
+}
+
 TEST(Publisher, BlocksWhenFullUntilTaken) {
   Publisher p(publish_options(1000));
   ASSERT_TRUE(p.push(video(true, 0, 800)));
@@ -200,15 +209,23 @@ config::PlayOptions play_options(size_t queue) {
   return o;
 }
 
+// One message, as the source takes them (pull_batch with a limit of one).
+PullResult pull(Player& p, Message* m, int64_t timeout_us, bool* discont, bool* resume) {
+  std::vector<Message> one;
+  PullResult r = p.pull_batch(&one, 1, timeout_us, discont, resume);
+  if (r == PullResult::kMessage) *m = std::move(one.front());
+  return r;
+}
+
 TEST(Player, PullGivesMessagesThenTimesOut) {
   Player p(play_options(1 << 20));
   p.on_media(video(true, 0));
   p.deliver();
   Message m;
   bool discont = false, resume = false;
-  EXPECT_EQ(p.pull(&m, 0, &discont, &resume), PullResult::kMessage);
+  EXPECT_EQ(pull(p, &m, 0, &discont, &resume), PullResult::kMessage);
   EXPECT_FALSE(discont);
-  EXPECT_EQ(p.pull(&m, 0, &discont, &resume), PullResult::kTimeout);
+  EXPECT_EQ(pull(p, &m, 0, &discont, &resume), PullResult::kTimeout);
 }
 
 TEST(Player, ReadingPausesAtTheBoundAndResumesAtHalf) {
@@ -220,11 +237,11 @@ TEST(Player, ReadingPausesAtTheBoundAndResumesAtHalf) {
   Message m;
   bool resume = false;
   for (int i = 0; i < 5; i++) {
-    ASSERT_EQ(p.pull(&m, 0, nullptr, &resume), PullResult::kMessage);
+    ASSERT_EQ(pull(p, &m, 0, nullptr, &resume), PullResult::kMessage);
     EXPECT_FALSE(resume) << i;
     EXPECT_FALSE(p.update_reading()) << "still above half after " << i + 1;
   }
-  ASSERT_EQ(p.pull(&m, 0, nullptr, &resume), PullResult::kMessage);
+  ASSERT_EQ(pull(p, &m, 0, nullptr, &resume), PullResult::kMessage);
   EXPECT_TRUE(resume);  // below half: the session must be woken to read again
   EXPECT_TRUE(p.update_reading());
 }
@@ -242,7 +259,7 @@ TEST(Player, SeekDropsWhatIsQueuedUntilConfirmedAndOnceForManyPads) {
   p.on_media(video(true, 5000));
   p.deliver();
   Message m;
-  ASSERT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kMessage);
+  ASSERT_EQ(pull(p, &m, 0, nullptr, nullptr), PullResult::kMessage);
   EXPECT_EQ(m.timestamp, 5000u);
   EXPECT_TRUE(p.seek(6000));  // a new position is a new seek
 }
@@ -265,9 +282,9 @@ TEST(Player, FirstMessageOfANewConnectionIsMarked) {
   p.deliver();
   Message m;
   bool discont = false;
-  ASSERT_EQ(p.pull(&m, 0, &discont, nullptr), PullResult::kMessage);
+  ASSERT_EQ(pull(p, &m, 0, &discont, nullptr), PullResult::kMessage);
   EXPECT_FALSE(discont);
-  ASSERT_EQ(p.pull(&m, 0, &discont, nullptr), PullResult::kMessage);
+  ASSERT_EQ(pull(p, &m, 0, &discont, nullptr), PullResult::kMessage);
   EXPECT_TRUE(discont);
   EXPECT_EQ(m.timestamp, 100u);
 }
@@ -346,52 +363,52 @@ TEST(Player, EndsAfterTheQueueOrAtOnceWhenFlushing) {
   p.deliver();
   p.on_session_ended(PullResult::kError);
   Message m;
-  EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kMessage);
-  EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kError);
+  EXPECT_EQ(pull(p, &m, -1, nullptr, nullptr), PullResult::kMessage);
+  EXPECT_EQ(pull(p, &m, -1, nullptr, nullptr), PullResult::kError);
   Player q(play_options(1 << 20));
   q.on_media(video(true, 0));
   q.deliver();
   q.on_session_ended(PullResult::kFlushing);  // cancelled
-  EXPECT_EQ(q.pull(&m, -1, nullptr, nullptr), PullResult::kFlushing);
+  EXPECT_EQ(pull(q, &m, -1, nullptr, nullptr), PullResult::kFlushing);
 }
 
 TEST(Player, StreamEndIsTheEndUnlessASeekIsPending) {
   Player p(play_options(1 << 20));
   p.on_stream_ended();
   Message m;
-  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kEnd);
+  EXPECT_EQ(pull(p, &m, 0, nullptr, nullptr), PullResult::kEnd);
   Player q(play_options(1 << 20));
   EXPECT_TRUE(q.seek(100));
   q.on_stream_ended();  // the end of the old position
-  EXPECT_EQ(q.pull(&m, 0, nullptr, nullptr), PullResult::kTimeout);
+  EXPECT_EQ(pull(q, &m, 0, nullptr, nullptr), PullResult::kTimeout);
 }
 
 TEST(Player, InterruptEndsAWaitWithoutALimitOnce) {
   Player p(play_options(1 << 20));
   std::thread t([&] {
     Message m;
-    EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kTimeout);
+    EXPECT_EQ(pull(p, &m, -1, nullptr, nullptr), PullResult::kTimeout);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   p.interrupt();
   t.join();
   Message m;
-  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kTimeout);
+  EXPECT_EQ(pull(p, &m, 0, nullptr, nullptr), PullResult::kTimeout);
   p.interrupt();  // with a message queued the message comes, and the interruption is spent
   p.on_media(video(true, 0));
   p.deliver();
-  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kMessage);
-  EXPECT_EQ(p.pull(&m, 0, nullptr, nullptr), PullResult::kTimeout);
+  EXPECT_EQ(pull(p, &m, 0, nullptr, nullptr), PullResult::kMessage);
+  EXPECT_EQ(pull(p, &m, 0, nullptr, nullptr), PullResult::kTimeout);
   p.on_session_ended(PullResult::kError);
   p.interrupt();
-  EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kError) << "the end wins";
+  EXPECT_EQ(pull(p, &m, -1, nullptr, nullptr), PullResult::kError) << "the end wins";
 }
 
 TEST(Player, FlushingWakesABlockedPull) {
   Player p(play_options(1 << 20));
   std::thread t([&] {
     Message m;
-    EXPECT_EQ(p.pull(&m, -1, nullptr, nullptr), PullResult::kFlushing);
+    EXPECT_EQ(pull(p, &m, -1, nullptr, nullptr), PullResult::kFlushing);
   });
   p.set_flushing(true);
   t.join();

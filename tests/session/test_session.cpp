@@ -611,7 +611,7 @@ TEST(SessionReconnect, PlayerReconnectsAndMarksTheFirstMessageAfter) {
   while (got.size() < 6) {
     rtmp::Message m;
     bool discont = false;
-    auto res = r.session.pull(&m, 5000 * 1000, &discont);
+    auto res = sessiontest::pull_one(r.session, &m, 5000 * 1000, &discont);
     ASSERT_EQ(res, PullResult::kMessage);
     got.emplace_back(m.payload[2], discont);
   }

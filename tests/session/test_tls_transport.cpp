@@ -564,7 +564,7 @@ TEST(TlsMedia, PlayedMediaArrivesIntact) {
   uint32_t i = 0;
   while (i < kCount) {
     rtmp::Message m;
-    ASSERT_EQ(r.session.pull(&m, 10 * G_USEC_PER_SEC), PullResult::kMessage)
+    ASSERT_EQ(sessiontest::pull_one(r.session, &m, 10 * G_USEC_PER_SEC), PullResult::kMessage)
         << "message " << i << ": " << r.recorder.error().message;
     if (m.type != 9) continue;
     EXPECT_EQ(m.payload, video(i, 20000 + i).payload) << "message " << i;

@@ -266,5 +266,18 @@ TEST(Connection, ReconnectionSettings) {
   EXPECT_EQ(c.client.stop_commands, uint32_t{kStopCloseStream});
 }
 
+TEST(Connection, BatchLatencyIsTheSessionsBoundAndThePublishersRound) {
+  Connection d = valid(Settings{});
+  EXPECT_EQ(d.batch_latency_ms, rtmp::defaults::kBatchLatencyMs);
+  EXPECT_EQ(d.publish.round_us, rtmp::defaults::kCoalesceUs);
+  Settings s;
+  s.batch_latency_ms = 250;
+  Connection c = valid(s);
+  EXPECT_EQ(c.batch_latency_ms, 250u);
+  EXPECT_EQ(c.publish.round_us, 250'000);
+  s.batch_latency_ms = 5000;  // beyond the property's range (a caller without it): clamped
+  EXPECT_EQ(valid(s).batch_latency_ms, rtmp::defaults::kMaxBatchLatencyMs);
+}
+
 }  // namespace
 }  // namespace config
